@@ -1,0 +1,12 @@
+//! sea-orm entities: one module per table, nothing else.
+
+pub mod artist;
+pub mod favorite;
+pub mod friend_request;
+pub mod playlist;
+pub mod playlist_track;
+pub mod refresh_token;
+pub mod room;
+pub mod room_user;
+pub mod track;
+pub mod user;

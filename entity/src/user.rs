@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub email: String,
+    /// argon2id PHC string; `None` for accounts that only sign in through a provider.
+    pub password_hash: Option<String>,
+    pub username: String,
+    #[sea_orm(unique)]
+    pub tag: String,
+    pub avatar_url: Option<String>,
+    /// `local` or `google`.
+    pub provider: String,
+    /// `user` or `admin`.
+    pub role: String,
+    pub two_factor_enabled: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,14 @@
+//! Database migrations, one file per migration. A landed migration is never edited: add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261120_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261120_000001_initial::Migration)]
+    }
+}

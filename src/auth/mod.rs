@@ -1,0 +1,19 @@
+//! Credentials: password hashing, signed tokens, and the viewer a request acts as.
+
+pub mod password;
+pub mod tokens;
+pub mod viewer;
+
+pub use tokens::{AccessClaims, TokenService};
+pub use viewer::Viewer;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+/// `bytes` random bytes from the OS, URL-safe base64 without padding.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // The OS random source failing is not something a server can recover from.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut buf).expect("OS random source unavailable");
+    URL_SAFE_NO_PAD.encode(buf)
+}

@@ -1,0 +1,54 @@
+//! Database connection and migrations, for SQLite and PostgreSQL alike.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::config::Config;
+
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("DATA_DIR: cannot create {}", config.data_dir.display()))?;
+    }
+    if let Some(schema) = &config.database_schema {
+        create_schema(&config.database_url, schema).await?;
+    }
+    let mut opts = ConnectOptions::new(config.database_url.clone());
+    opts.connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if config.is_sqlite() {
+        // SQLite allows one writer at a time; sqlx sets `foreign_keys = ON` and a 5 s busy
+        // timeout on every connection it opens.
+        opts.max_connections(8);
+    } else {
+        opts.max_connections(32);
+    }
+    if let Some(schema) = &config.database_schema {
+        opts.set_schema_search_path(schema.clone());
+    }
+    let db = Database::connect(opts).await.context("DATABASE_URL: cannot connect")?;
+    if config.is_sqlite() {
+        // WAL lets readers run beside the writer; the mode is stored in the file itself.
+        db.execute_unprepared("PRAGMA journal_mode = WAL").await.context("sqlite: enabling WAL")?;
+    }
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("running migrations")
+}
+
+/// PostgreSQL: make sure `schema` exists before connecting with it as the search path.
+async fn create_schema(url: &str, schema: &str) -> anyhow::Result<()> {
+    if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || schema.is_empty() {
+        anyhow::bail!("DATABASE_SCHEMA: use letters, digits and '_' only");
+    }
+    let db = Database::connect(url).await.context("DATABASE_URL: cannot connect")?;
+    db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await.context("creating DATABASE_SCHEMA")?;
+    db.close().await.ok();
+    Ok(())
+}

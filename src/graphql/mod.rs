@@ -1,0 +1,44 @@
+//! Schema assembly. Resolvers stay thin: parse arguments, call a service, map the result.
+
+mod account;
+mod context;
+mod user;
+mod user_events;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, SDLExportOptions};
+
+pub use context::ContextExt;
+
+use crate::state::AppState;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(account::AccountQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(account::AccountMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(user_events::UserEventsSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// The schema's shape and limits, without runtime data (enough to print the SDL).
+fn builder(max_depth: usize, max_complexity: usize) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+        .limit_depth(max_depth)
+        .limit_complexity(max_complexity)
+}
+
+pub fn build_schema(state: AppState) -> AppSchema {
+    builder(state.config.graphql_max_depth, state.config.graphql_max_complexity)
+        .data(state)
+        .finish()
+}
+
+/// The SDL exactly as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder(usize::MAX, usize::MAX)
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+

@@ -1,0 +1,68 @@
+//! The `User` type as others and as the user themself see it.
+
+use async_graphql::{Context, Object};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::ContextExt;
+
+pub struct User(pub entity::user::Model, Owner);
+
+/// Whether the viewer is this user: decided from the request's viewer, or known up front (the
+/// user in an `AuthPayload` is the caller even though the request carried no token).
+enum Owner {
+    FromViewer,
+    Viewer,
+}
+
+impl User {
+    pub fn new(model: entity::user::Model) -> Self {
+        Self(model, Owner::FromViewer)
+    }
+
+    /// The user is the caller themself.
+    pub fn of_viewer(model: entity::user::Model) -> Self {
+        Self(model, Owner::Viewer)
+    }
+
+    fn is_viewer(&self, ctx: &Context<'_>) -> bool {
+        match self.1 {
+            Owner::Viewer => true,
+            Owner::FromViewer => ctx.viewer().user_id() == Some(self.0.id),
+        }
+    }
+}
+
+#[Object]
+impl User {
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+
+    /// Unique, permanent handle: `<username stem>#<digits>`.
+    async fn tag(&self) -> &str {
+        &self.0.tag
+    }
+
+    async fn avatar_url(&self) -> Option<&str> {
+        self.0.avatar_url.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Only visible to the user themself; `null` for everyone else.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.is_viewer(ctx).then_some(self.0.email.as_str())
+    }
+
+    /// Only meaningful to the user themself; `false` for everyone else.
+    async fn two_factor_enabled(&self, ctx: &Context<'_>) -> bool {
+        self.is_viewer(ctx) && self.0.two_factor_enabled
+    }
+}

@@ -1,0 +1,332 @@
+//! GraphQL over HTTP, per the GraphQL-over-HTTP spec:
+//!
+//! - `Accept` negotiation: `application/graphql-response+json` when the client asks for it,
+//!   `application/json` for `application/json`, `*/*` or no `Accept`; anything else is 406.
+//! - Request errors (bad JSON, bad parameters, parse and validation errors) have no `data`
+//!   entry and are 400 under `application/graphql-response+json`, 200 under `application/json`.
+//! - POST needs `Content-Type: application/json` (415 otherwise); GET runs queries only (405
+//!   with `Allow: POST` for mutations); a GET with a WebSocket upgrade goes to [`super::ws`].
+
+use async_graphql::{
+    Request as GqlRequest, Response as GqlResponse, ServerError, Variables,
+    http::GraphiQLSource,
+    parser::{parse_query, types::OperationType},
+};
+use axum::{
+    body::Bytes,
+    extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+use super::{HttpState, ws};
+use crate::{auth::Viewer, error::AppError};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            Format::Json => "application/json; charset=utf-8",
+        }
+    }
+
+    /// The status of a request error: 400 under the new media type, 200 under legacy JSON.
+    fn request_error_status(self) -> StatusCode {
+        match self {
+            Format::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            Format::Json => StatusCode::OK,
+        }
+    }
+}
+
+pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    if is_websocket_upgrade(&parts.headers) {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => ws::upgrade(state, upgrade, &parts.headers),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let params: HashMap<String, String> = match Query::try_from_uri(&parts.uri) {
+        Ok(Query(params)) => params,
+        Err(_) => HashMap::new(),
+    };
+    if !params.contains_key("query") && accepts_html(&parts.headers) {
+        return graphiql().await.into_response();
+    }
+    let format = match negotiate(&parts.headers) {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    let mut body = Map::new();
+    for (key, value) in params {
+        let value = match key.as_str() {
+            // These two arrive URL-encoded as JSON text.
+            "variables" | "extensions" => match serde_json::from_str::<Value>(&value) {
+                Ok(v) => v,
+                Err(_) => return request_error(format, &format!("`{key}` must be a JSON object")),
+            },
+            _ => Value::String(value),
+        };
+        body.insert(key, value);
+    }
+    let request = match parse_params(Value::Object(body)) {
+        Ok(r) => r,
+        Err(msg) => return request_error(format, &msg),
+    };
+    if !is_query_operation(&request) {
+        let mut resp = request_error_with_status(
+            format,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Only queries may be sent with GET; send mutations with POST",
+        );
+        resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return resp;
+    }
+    execute(&state, &parts.headers, format, request).await
+}
+
+pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let format = match negotiate(&headers) {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return request_error_with_status(format, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: application/json is required");
+    };
+    let Ok(mime) = content_type.parse::<mime::Mime>() else {
+        return request_error_with_status(format, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Malformed Content-Type");
+    };
+    let utf8 = mime.get_param(mime::CHARSET).is_none_or(|c| c == mime::UTF_8);
+    if mime.essence_str() != "application/json" || !utf8 {
+        return request_error_with_status(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json (UTF-8)",
+        );
+    }
+    if body.is_empty() {
+        return request_error(format, "A request body is required");
+    }
+    let value = match serde_json::from_slice::<Value>(&body) {
+        Ok(v) => v,
+        Err(e) => return request_error(format, &format!("Request body is not valid JSON: {e}")),
+    };
+    let request = match parse_params(value) {
+        Ok(r) => r,
+        Err(msg) => return request_error(format, &msg),
+    };
+    execute(&state, &headers, format, request).await
+}
+
+pub async fn graphiql() -> impl IntoResponse {
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").title("Soundroom GraphiQL").finish())
+}
+
+async fn execute(state: &HttpState, headers: &HeaderMap, format: Format, request: GqlRequest) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("<invalid>"));
+    let viewer = match Viewer::from_authorization(&state.app.tokens, authorization) {
+        Ok(v) => v,
+        Err(err) => return auth_error(format, err),
+    };
+    let response = state.schema.execute(request.data(viewer)).await;
+    render(format, response)
+}
+
+fn render(format: Format, response: GqlResponse) -> Response {
+    let is_request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut http_headers = response.http_headers.clone();
+    let (status, body) = if is_request_error {
+        (format.request_error_status(), serde_json::json!({ "errors": response.errors }))
+    } else {
+        (StatusCode::OK, serde_json::to_value(&response).unwrap_or_else(|_| internal_body()))
+    };
+    http_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().extend(http_headers);
+    resp
+}
+
+fn internal_body() -> Value {
+    serde_json::json!({ "errors": [{ "message": "Internal server error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] })
+}
+
+/// A bad or expired token: `UNAUTHENTICATED`, 401 under the new media type.
+fn auth_error(format: Format, err: AppError) -> Response {
+    let status = match format {
+        Format::GraphqlResponseJson => StatusCode::UNAUTHORIZED,
+        Format::Json => StatusCode::OK,
+    };
+    let gql: async_graphql::Error = err.into();
+    let body = serde_json::json!({ "errors": [gql.into_server_error(Default::default())] });
+    let mut resp = body_response(format, status, body);
+    resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+    resp
+}
+
+fn request_error(format: Format, message: &str) -> Response {
+    request_error_with_status(format, format.request_error_status(), message)
+}
+
+fn request_error_with_status(format: Format, status: StatusCode, message: &str) -> Response {
+    let error = ServerError::new(message, None);
+    let mut value = serde_json::to_value(&error).unwrap_or_default();
+    value["extensions"] = serde_json::json!({ "code": "BAD_REQUEST" });
+    body_response(format, status, serde_json::json!({ "errors": [value] }))
+}
+
+fn body_response(format: Format, status: StatusCode, body: Value) -> Response {
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    resp
+}
+
+/// Turns a JSON request body into a GraphQL request, checking each parameter's type.
+fn parse_params(value: Value) -> Result<GqlRequest, String> {
+    let Value::Object(mut map) = value else {
+        return Err("The request body must be a JSON object (batched requests are not supported)".into());
+    };
+    let query = match map.remove("query") {
+        Some(Value::String(q)) => q,
+        None | Some(Value::Null) => return Err("The `query` parameter is required".into()),
+        Some(_) => return Err("The `query` parameter must be a string".into()),
+    };
+    let mut request = GqlRequest::new(query);
+    match map.remove("operationName") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(name)) => request = request.operation_name(name),
+        Some(_) => return Err("The `operationName` parameter must be a string".into()),
+    }
+    match map.remove("variables") {
+        None | Some(Value::Null) => {}
+        Some(v @ Value::Object(_)) => request = request.variables(Variables::from_json(v)),
+        Some(_) => return Err("The `variables` parameter must be an object".into()),
+    }
+    match map.remove("extensions") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(ext)) => {
+            for (k, v) in ext {
+                let v = async_graphql::Value::from_json(v).map_err(|_| "Invalid `extensions` value".to_owned())?;
+                request.extensions.insert(k, v);
+            }
+        }
+        Some(_) => return Err("The `extensions` parameter must be an object".into()),
+    }
+    Ok(request)
+}
+
+/// Whether the selected operation is a query. An unparsable document counts as a query so that
+/// execution reports the syntax error.
+fn is_query_operation(request: &GqlRequest) -> bool {
+    let Ok(doc) = parse_query(&request.query) else { return true };
+    let ty = match (&doc.operations, &request.operation_name) {
+        (async_graphql::parser::types::DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (async_graphql::parser::types::DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name.as_str()).map(|op| op.node.ty)
+        }
+        // Several operations and no name: execution reports it.
+        (async_graphql::parser::types::DocumentOperations::Multiple(_), None) => None,
+    };
+    ty.is_none_or(|t| t == OperationType::Query)
+}
+
+fn negotiate(headers: &HeaderMap) -> Result<Format, Response> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(Format::Json);
+    };
+    let mut ranges: Vec<(f32, usize, &str)> = accept
+        .split(',')
+        .enumerate()
+        .filter_map(|(i, part)| {
+            let mut pieces = part.split(';');
+            let media = pieces.next()?.trim();
+            let q = pieces
+                .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .next()
+                .unwrap_or(1.0);
+            (q > 0.0).then_some((q, i, media))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, media) in ranges {
+        match media.to_ascii_lowercase().as_str() {
+            GRAPHQL_RESPONSE_JSON => return Ok(Format::GraphqlResponseJson),
+            "application/json" | "application/*" | "*/*" => return Ok(Format::Json),
+            _ => {}
+        }
+    }
+    let body = serde_json::json!({ "errors": [{ "message": "Acceptable media types: application/graphql-response+json, application/json", "extensions": { "code": "BAD_REQUEST" } }] });
+    Err(body_response(Format::Json, StatusCode::NOT_ACCEPTABLE, body))
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        h
+    }
+
+    #[test]
+    fn negotiation() {
+        assert_eq!(negotiate(&HeaderMap::new()).ok(), Some(Format::Json));
+        assert_eq!(negotiate(&accept("application/graphql-response+json")).ok(), Some(Format::GraphqlResponseJson));
+        assert_eq!(negotiate(&accept("*/*")).ok(), Some(Format::Json));
+        assert_eq!(
+            negotiate(&accept("application/json;q=0.9, application/graphql-response+json")).ok(),
+            Some(Format::GraphqlResponseJson)
+        );
+        assert_eq!(negotiate(&accept("application/graphql-response+json;q=0, application/json")).ok(), Some(Format::Json));
+        assert!(negotiate(&accept("text/plain")).is_err());
+    }
+
+    #[test]
+    fn parameters_are_type_checked() {
+        assert!(parse_params(serde_json::json!({ "query": "{ a }" })).is_ok());
+        assert!(parse_params(serde_json::json!({ "query": "{ a }", "variables": null, "extensions": null, "operationName": null })).is_ok());
+        for bad in [
+            serde_json::json!({ "notquery": "{ a }" }),
+            serde_json::json!({ "query": 0 }),
+            serde_json::json!({ "query": "{ a }", "variables": "x" }),
+            serde_json::json!({ "query": "{ a }", "operationName": ["x"] }),
+            serde_json::json!({ "query": "{ a }", "extensions": false }),
+            serde_json::json!([{ "query": "{ a }" }]),
+        ] {
+            assert!(parse_params(bad.clone()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn operation_type() {
+        assert!(is_query_operation(&GqlRequest::new("{ a }")));
+        assert!(!is_query_operation(&GqlRequest::new("mutation { a }")));
+        assert!(!is_query_operation(&GqlRequest::new("query A { a } mutation B { b }").operation_name("B")));
+        assert!(is_query_operation(&GqlRequest::new("query A { a } mutation B { b }").operation_name("A")));
+        assert!(is_query_operation(&GqlRequest::new("{")));
+    }
+}

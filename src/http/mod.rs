@@ -1,0 +1,86 @@
+//! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, and the
+//! cross-cutting layers (request ids, tracing, CORS, compression, body limit).
+
+mod graphql;
+mod health;
+mod ws;
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    http::{HeaderName, HeaderValue, Method, Request, header},
+    routing::get,
+};
+use tower::ServiceBuilder;
+use tracing::Level;
+use tower_http::{
+    compression::{CompressionLayer, Predicate, predicate::{DefaultPredicate, NotForContentType}},
+    cors::{AllowOrigin, CorsLayer},
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    LatencyUnit,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+
+use crate::{graphql::AppSchema, state::AppState};
+
+pub use ws::WsConfig;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: AppState,
+    pub schema: AppSchema,
+}
+
+pub fn router(app: AppState, schema: AppSchema) -> Router {
+    let cors = cors(&app.config.cors_origins);
+    let body_limit = app.config.body_limit_bytes;
+    let state = HttpState { app, schema };
+
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let request_id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    // The path only: query strings may carry tokens.
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(cors)
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                // Audio is already compressed, and compressing it breaks byte ranges.
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
+        )
+        .layer(RequestBodyLimitLayer::new(body_limit));
+
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphiql", get(graphql::graphiql))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .with_state(state)
+        .layer(layers)
+}
+
+fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
+    let allow_origin = match origins {
+        None => AllowOrigin::mirror_request(),
+        Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::HEAD, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, header::RANGE, header::IF_RANGE, header::IF_NONE_MATCH, REQUEST_ID])
+        .expose_headers([REQUEST_ID, header::CONTENT_RANGE, header::ACCEPT_RANGES, header::CONTENT_LENGTH, header::ETAG, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}

@@ -1,0 +1,64 @@
+//! Command line: `soundroom [serve]`, `soundroom migrate`, `soundroom export-schema`.
+
+use std::process::ExitCode;
+
+use soundroom::{Application, config::Config, db, graphql, shutdown_signal};
+
+const USAGE: &str = "usage: soundroom [serve | migrate | export-schema]
+
+  serve          run the server (default)
+  migrate        apply database migrations and exit
+  export-schema  print the GraphQL SDL to stdout";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    if command == "export-schema" {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    if matches!(command.as_str(), "-h" | "--help" | "help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    init_tracing();
+    let result = match command.as_str() {
+        "serve" => serve().await,
+        "migrate" => migrate().await,
+        other => {
+            eprintln!("unknown command {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("soundroom: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let app = Application::build(config).await?;
+    let addr = app.local_addr()?;
+    tracing::info!("Soundroom listening on http://{addr}");
+    tracing::info!("GraphiQL at http://{addr}/graphiql (queries and subscriptions on ws://{addr}/graphql)");
+    app.run_until(shutdown_signal()).await
+}
+
+async fn migrate() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let conn = db::connect(&config).await?;
+    db::migrate(&conn).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Real time: the in-process event bus and the domain events that travel on it.
+
+pub mod bus;
+pub mod events;
+
+pub use bus::{EventBus, Topic};
+pub use events::{Event, UserEvent};

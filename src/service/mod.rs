@@ -1,0 +1,6 @@
+//! Domain rules: permissions, validation, transactions. No GraphQL types here; resolvers call
+//! these functions and map their results.
+
+pub mod account_input;
+pub mod accounts;
+pub mod sessions;
