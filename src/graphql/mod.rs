@@ -12,12 +12,15 @@ pub use context::ContextExt;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(account::AccountQuery);
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(account::AccountMutation);
 
 #[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(user_events::UserEventsSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -17,9 +17,11 @@ use protocol::Protocol;
 
 /// Accepts the upgrade, choosing the first subprotocol in the *client's* list that we speak and
 /// echoing exactly that one. With no subprotocol offered, `graphql-transport-ws` is assumed.
+/// (The raw header is read because axum's `requested_protocols` is sorted, not in client order.)
 pub fn upgrade(state: HttpState, mut upgrade: WebSocketUpgrade, headers: &HeaderMap) -> Response {
-    let offered: Vec<String> = upgrade
-        .requested_protocols()
+    let offered: Vec<String> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|p| p.trim().to_owned())

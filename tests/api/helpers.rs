@@ -1,0 +1,270 @@
+//! The test harness: a server per test, typed HTTP helpers and a graphql-ws client.
+
+#![allow(dead_code)]
+
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Once, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use soundroom::{Application, config::Config};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue, protocol::frame::coding::CloseCode},
+};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub data_dir: PathBuf,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+static NOTICE: Once = Once::new();
+
+/// Settings for a test server; `overrides` replace or add to the defaults.
+pub fn test_config(overrides: &[(&str, &str)]) -> Config {
+    let data_dir = std::env::temp_dir().join(format!("soundroom-test-{}", uuid::Uuid::new_v4().simple()));
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("APP_ENV".into(), "test".into());
+    env.insert("PORT".into(), "0".into());
+    env.insert("DATA_DIR".into(), data_dir.display().to_string());
+    env.insert("JWT_ACCESS_SECRET".into(), "test-access-secret-0123456789abcdef".into());
+    env.insert("JWT_REFRESH_SECRET".into(), "test-refresh-secret-0123456789abcdef".into());
+    env.insert("JWT_2FA_SECRET".into(), "test-2fa-secret-0123456789abcdef".into());
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            env.insert("DATABASE_URL".into(), url);
+            env.insert("DATABASE_SCHEMA".into(), format!("t_{}", uuid::Uuid::new_v4().simple()));
+        }
+        _ => NOTICE.call_once(|| {
+            eprintln!("notice: TEST_DATABASE_URL is not set: running on SQLite; the PostgreSQL run is skipped");
+        }),
+    }
+    for (k, v) in overrides {
+        env.insert((*k).into(), (*v).into());
+    }
+    Config::load(&env).expect("test config")
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        Self::start(test_config(overrides)).await
+    }
+
+    pub async fn start(config: Config) -> Self {
+        let data_dir = config.data_dir.clone();
+        let app = Application::build(config).await.expect("build app");
+        let addr = app.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        Self { addr, http: reqwest::Client::new(), data_dir, shutdown: Some(tx) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/graphql", self.addr)
+    }
+
+    /// POSTs a GraphQL request (optionally signed in) and returns the JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("send");
+        resp.json().await.expect("json body")
+    }
+
+    /// Registers a user and returns the `AuthPayload` JSON.
+    pub async fn register(&self, email: &str, username: &str) -> Session {
+        let body = self
+            .gql(
+                None,
+                "mutation($i: RegisterInput!) { register(input: $i) { accessToken refreshToken expiresIn user { id tag email username } } }",
+                json!({ "i": { "email": email, "username": username, "password": "correct horse" } }),
+            )
+            .await;
+        Session::from_payload(&body["data"]["register"]).unwrap_or_else(|| panic!("register failed: {body}"))
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        self.gql(
+            None,
+            "mutation($i: LoginInput!) { login(input: $i) { __typename ... on AuthPayload { accessToken refreshToken user { id email } } } }",
+            json!({ "i": { "email": email, "password": password } }),
+        )
+        .await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub user_id: String,
+    pub tag: String,
+}
+
+impl Session {
+    pub fn from_payload(p: &Value) -> Option<Self> {
+        Some(Self {
+            access: p["accessToken"].as_str()?.to_owned(),
+            refresh: p["refreshToken"].as_str()?.to_owned(),
+            user_id: p["user"]["id"].as_str()?.to_owned(),
+            tag: p["user"]["tag"].as_str().unwrap_or_default().to_owned(),
+        })
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// What a WebSocket read produced.
+#[derive(Debug)]
+pub enum Frame {
+    Json(Value),
+    Closed(Option<u16>, String),
+}
+
+pub struct WsClient {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The subprotocol the server chose.
+    pub protocol: Option<String>,
+    /// Answer the server's `ping` messages automatically (graphql-transport-ws).
+    pub auto_pong: bool,
+}
+
+impl WsClient {
+    pub async fn connect(app: &TestApp, protocols: &str) -> Self {
+        Self::connect_with(app, protocols, None).await
+    }
+
+    pub async fn connect_with(app: &TestApp, protocols: &str, authorization: Option<&str>) -> Self {
+        let mut request = app.ws_url().into_client_request().expect("request");
+        if !protocols.is_empty() {
+            request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_str(protocols).expect("header"));
+        }
+        if let Some(auth) = authorization {
+            request.headers_mut().insert("Authorization", HeaderValue::from_str(auth).expect("header"));
+        }
+        let (stream, response) = tokio_tungstenite::connect_async(request).await.expect("ws connect");
+        let protocol = response
+            .headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Self { stream, protocol, auto_pong: true }
+    }
+
+    /// Connects with graphql-transport-ws and completes the handshake.
+    pub async fn signed_in(app: &TestApp, token: Option<&str>) -> Self {
+        let mut ws = Self::connect(app, "graphql-transport-ws").await;
+        let payload = token.map_or(json!({}), |t| json!({ "authorization": format!("Bearer {t}") }));
+        ws.send(json!({ "type": "connection_init", "payload": payload })).await;
+        let ack = ws.recv_json().await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+
+    pub async fn send(&mut self, value: Value) {
+        self.stream.send(Message::Text(value.to_string().into())).await.expect("ws send");
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.stream.send(message).await.expect("ws send");
+    }
+
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next protocol message or the close, within [`WAIT`].
+    pub async fn recv(&mut self) -> Frame {
+        self.recv_within(WAIT).await.unwrap_or_else(|| panic!("no WebSocket message within {WAIT:?}"))
+    }
+
+    /// Like [`recv`](Self::recv), `None` if nothing arrives within `wait`.
+    pub async fn recv_within(&mut self, wait: Duration) -> Option<Frame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.stream.next()).await.ok()?;
+            match next {
+                None => return Some(Frame::Closed(None, String::new())),
+                Some(Err(e)) => return Some(Frame::Closed(None, e.to_string())),
+                Some(Ok(Message::Close(frame))) => {
+                    return Some(match frame {
+                        Some(f) => Frame::Closed(Some(u16::from(f.code)), f.reason.to_string()),
+                        None => Frame::Closed(None, String::new()),
+                    });
+                }
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("server sent JSON");
+                    if self.auto_pong && value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    if value["type"] == "ka" {
+                        continue;
+                    }
+                    return Some(Frame::Json(value));
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    pub async fn recv_json(&mut self) -> Value {
+        match self.recv().await {
+            Frame::Json(v) => v,
+            Frame::Closed(code, reason) => panic!("socket closed ({code:?}, {reason}) while a message was expected"),
+        }
+    }
+
+    /// Waits for the close and returns its code.
+    pub async fn expect_close(&mut self) -> (Option<u16>, String) {
+        loop {
+            match self.recv().await {
+                Frame::Closed(code, reason) => return (code, reason),
+                Frame::Json(v) => panic!("expected the socket to close, got {v}"),
+            }
+        }
+    }
+
+    /// Reads messages until one for `id` arrives.
+    pub async fn next_for(&mut self, id: &str) -> Value {
+        loop {
+            let msg = self.recv_json().await;
+            if msg["id"] == id {
+                return msg;
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame { code: CloseCode::Normal, reason: "".into() })).await;
+    }
+}
