@@ -65,7 +65,9 @@ impl Source for Env {
 
 impl Source for HashMap<String, String> {
     fn get(&self, key: &str) -> Option<String> {
-        HashMap::get(self, key).cloned().filter(|v| !v.trim().is_empty())
+        HashMap::get(self, key)
+            .cloned()
+            .filter(|v| !v.trim().is_empty())
     }
 }
 
@@ -82,15 +84,25 @@ impl Config {
     }
 
     pub fn load(src: &impl Source) -> anyhow::Result<Self> {
-        let app_env = match src.get("APP_ENV").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let app_env = match src
+            .get("APP_ENV")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("development") | Some("dev") => AppEnv::Development,
             Some("production") | Some("prod") => AppEnv::Production,
             Some("test") => AppEnv::Test,
-            Some(other) => bail!("APP_ENV: expected development, production or test, got {other:?}"),
+            Some(other) => {
+                bail!("APP_ENV: expected development, production or test, got {other:?}")
+            }
         };
         let data_dir = PathBuf::from(src.get("DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = src.get("DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("soundroom.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("soundroom.db").display()
+            )
         });
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
             bail!("DATABASE_URL: expected a sqlite:// or postgres:// URL");
@@ -107,7 +119,11 @@ impl Config {
             None => None,
             Some(v) if v.trim() == "*" => None,
             Some(v) => {
-                let list: Vec<String> = v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+                let list: Vec<String> = v
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 for origin in &list {
                     if !(origin.starts_with("http://") || origin.starts_with("https://")) {
                         bail!("CORS_ORIGINS: {origin:?} is not an http(s) origin");
@@ -123,7 +139,11 @@ impl Config {
             database_schema: src.get("DATABASE_SCHEMA"),
             run_migrations: parse_bool(src, "RUN_MIGRATIONS", true)?,
             access_token_ttl: Duration::from_secs(parse(src, "ACCESS_TOKEN_TTL_SECS", 900)?),
-            refresh_token_ttl: Duration::from_secs(parse(src, "REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?),
+            refresh_token_ttl: Duration::from_secs(parse(
+                src,
+                "REFRESH_TOKEN_TTL_SECS",
+                30 * 24 * 3600,
+            )?),
             cors_origins,
             body_limit_bytes: parse(src, "BODY_LIMIT_BYTES", 1024 * 1024)?,
             ws_init_timeout: Duration::from_millis(parse(src, "WS_INIT_TIMEOUT_MS", 10_000)?),
@@ -154,12 +174,19 @@ where
 {
     match src.get(key) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{key}: invalid value {v:?}: {e}")),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{key}: invalid value {v:?}: {e}")),
     }
 }
 
 fn parse_bool(src: &impl Source, key: &str, default: bool) -> anyhow::Result<bool> {
-    match src.get(key).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+    match src
+        .get(key)
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
         None => Ok(default),
         Some("1" | "true" | "yes" | "on") => Ok(true),
         Some("0" | "false" | "no" | "off") => Ok(false),
@@ -169,13 +196,20 @@ fn parse_bool(src: &impl Source, key: &str, default: bool) -> anyhow::Result<boo
 
 /// A signing secret: from the environment; in production it must be present and long enough; in
 /// development a missing one is generated once and kept in `DATA_DIR` so tokens survive restarts.
-fn secret(src: &impl Source, env: AppEnv, data_dir: &std::path::Path, key: &str) -> anyhow::Result<Vec<u8>> {
+fn secret(
+    src: &impl Source,
+    env: AppEnv,
+    data_dir: &std::path::Path,
+    key: &str,
+) -> anyhow::Result<Vec<u8>> {
     if let Some(v) = src.get(key) {
         if v.len() < MIN_SECRET_LEN && env == AppEnv::Production {
             bail!("{key}: must be at least {MIN_SECRET_LEN} bytes in production");
         }
         if v.len() < MIN_SECRET_LEN {
-            tracing::warn!("{key} is shorter than {MIN_SECRET_LEN} bytes: fine for development, refused in production");
+            tracing::warn!(
+                "{key} is shorter than {MIN_SECRET_LEN} bytes: fine for development, refused in production"
+            );
         }
         return Ok(v.into_bytes());
     }
@@ -189,9 +223,11 @@ fn secret(src: &impl Source, env: AppEnv, data_dir: &std::path::Path, key: &str)
             return Ok(existing.into_bytes());
         }
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("DATA_DIR: cannot create {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("DATA_DIR: cannot create {}", data_dir.display()))?;
     let generated = crate::auth::random_token(48);
-    write_private(&path, &generated).with_context(|| format!("{key}: cannot persist a generated secret"))?;
+    write_private(&path, &generated)
+        .with_context(|| format!("{key}: cannot persist a generated secret"))?;
     tracing::warn!(
         "{key} is not set: generated one and saved it to {} (development only; set it explicitly in production)",
         path.display()
@@ -216,7 +252,10 @@ mod tests {
     use super::*;
 
     fn src(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn temp_dir() -> String {
@@ -228,15 +267,30 @@ mod tests {
     fn production_refuses_missing_or_short_secrets() {
         let dir = temp_dir();
         let long = "x".repeat(40);
-        let base = [("APP_ENV", "production"), ("DATA_DIR", dir.as_str()), ("CORS_ORIGINS", "https://a.example")];
+        let base = [
+            ("APP_ENV", "production"),
+            ("DATA_DIR", dir.as_str()),
+            ("CORS_ORIGINS", "https://a.example"),
+        ];
         let err = Config::load(&src(&base)).unwrap_err().to_string();
         assert!(err.contains("JWT_ACCESS_SECRET"), "{err}");
         let mut short = base.to_vec();
-        short.extend([("JWT_ACCESS_SECRET", "short"), ("JWT_REFRESH_SECRET", long.as_str()), ("JWT_2FA_SECRET", long.as_str())]);
+        short.extend([
+            ("JWT_ACCESS_SECRET", "short"),
+            ("JWT_REFRESH_SECRET", long.as_str()),
+            ("JWT_2FA_SECRET", long.as_str()),
+        ]);
         let err = Config::load(&src(&short)).unwrap_err().to_string();
-        assert!(err.contains("JWT_ACCESS_SECRET") && err.contains("at least"), "{err}");
+        assert!(
+            err.contains("JWT_ACCESS_SECRET") && err.contains("at least"),
+            "{err}"
+        );
         let mut ok = base.to_vec();
-        ok.extend([("JWT_ACCESS_SECRET", long.as_str()), ("JWT_REFRESH_SECRET", long.as_str()), ("JWT_2FA_SECRET", long.as_str())]);
+        ok.extend([
+            ("JWT_ACCESS_SECRET", long.as_str()),
+            ("JWT_REFRESH_SECRET", long.as_str()),
+            ("JWT_2FA_SECRET", long.as_str()),
+        ]);
         assert!(Config::load(&src(&ok)).is_ok());
     }
 
@@ -255,8 +309,16 @@ mod tests {
     #[test]
     fn bad_settings_name_themselves() {
         let dir = temp_dir();
-        for (key, value) in [("PORT", "eighty"), ("APP_ENV", "staging"), ("RUN_MIGRATIONS", "maybe"), ("CORS_ORIGINS", "example.com"), ("DATABASE_URL", "mysql://x")] {
-            let err = Config::load(&src(&[("DATA_DIR", dir.as_str()), (key, value)])).unwrap_err().to_string();
+        for (key, value) in [
+            ("PORT", "eighty"),
+            ("APP_ENV", "staging"),
+            ("RUN_MIGRATIONS", "maybe"),
+            ("CORS_ORIGINS", "example.com"),
+            ("DATABASE_URL", "mysql://x"),
+        ] {
+            let err = Config::load(&src(&[("DATA_DIR", dir.as_str()), (key, value)]))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(key), "{key}: {err}");
         }
         let _ = std::fs::remove_dir_all(dir);

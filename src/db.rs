@@ -30,10 +30,14 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     if let Some(schema) = &config.database_schema {
         opts.set_schema_search_path(schema.clone());
     }
-    let db = Database::connect(opts).await.context("DATABASE_URL: cannot connect")?;
+    let db = Database::connect(opts)
+        .await
+        .context("DATABASE_URL: cannot connect")?;
     if config.is_sqlite() {
         // WAL lets readers run beside the writer; the mode is stored in the file itself.
-        db.execute_unprepared("PRAGMA journal_mode = WAL").await.context("sqlite: enabling WAL")?;
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .context("sqlite: enabling WAL")?;
     }
     Ok(db)
 }
@@ -44,11 +48,19 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 /// PostgreSQL: make sure `schema` exists before connecting with it as the search path.
 async fn create_schema(url: &str, schema: &str) -> anyhow::Result<()> {
-    if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || schema.is_empty() {
+    if !schema
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        || schema.is_empty()
+    {
         anyhow::bail!("DATABASE_SCHEMA: use letters, digits and '_' only");
     }
-    let db = Database::connect(url).await.context("DATABASE_URL: cannot connect")?;
-    db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await.context("creating DATABASE_SCHEMA")?;
+    let db = Database::connect(url)
+        .await
+        .context("DATABASE_URL: cannot connect")?;
+    db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+        .await
+        .context("creating DATABASE_SCHEMA")?;
     db.close().await.ok();
     Ok(())
 }

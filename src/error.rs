@@ -17,9 +17,17 @@ pub enum AppError {
     Unauthenticated(String),
     Forbidden(String),
     NotFound(String),
-    BadInput { field: Option<&'static str>, message: String },
-    Conflict { field: Option<&'static str>, message: String },
-    TooManyRequests { retry_after_secs: u64 },
+    BadInput {
+        field: Option<&'static str>,
+        message: String,
+    },
+    Conflict {
+        field: Option<&'static str>,
+        message: String,
+    },
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
     Internal(anyhow::Error),
 }
 
@@ -40,10 +48,16 @@ impl AppError {
         Self::NotFound(msg.into())
     }
     pub fn bad_input(field: &'static str, msg: impl Into<String>) -> Self {
-        Self::BadInput { field: Some(field), message: msg.into() }
+        Self::BadInput {
+            field: Some(field),
+            message: msg.into(),
+        }
     }
     pub fn conflict(field: &'static str, msg: impl Into<String>) -> Self {
-        Self::Conflict { field: Some(field), message: msg.into() }
+        Self::Conflict {
+            field: Some(field),
+            message: msg.into(),
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -75,7 +89,9 @@ impl AppError {
         match self {
             Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) => m.clone(),
             Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
-            Self::TooManyRequests { retry_after_secs } => format!("Too many requests; retry in {retry_after_secs} s"),
+            Self::TooManyRequests { retry_after_secs } => {
+                format!("Too many requests; retry in {retry_after_secs} s")
+            }
             Self::Internal(err) => {
                 tracing::error!(error = ?err, "internal error");
                 "Internal server error".to_owned()
@@ -110,10 +126,15 @@ impl ErrorExtensions for AppError {
         async_graphql::Error::new(self.public_message()).extend_with(|_, ext| {
             ext.set("code", self.code());
             match self {
-                Self::BadInput { field: Some(field), .. } | Self::Conflict { field: Some(field), .. } => {
-                    ext.set("field", *field)
+                Self::BadInput {
+                    field: Some(field), ..
                 }
-                Self::TooManyRequests { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
+                | Self::Conflict {
+                    field: Some(field), ..
+                } => ext.set("field", *field),
+                Self::TooManyRequests { retry_after_secs } => {
+                    ext.set("retryAfter", *retry_after_secs)
+                }
                 _ => {}
             }
         })
@@ -133,7 +154,9 @@ impl IntoResponse for AppError {
                 }
             }
             Self::Unauthenticated(_) => {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             _ => {}
         }

@@ -35,11 +35,17 @@ impl Application {
             db::migrate(&db).await?;
         }
         let addr = format!("{}:{}", config.host, config.port);
-        let listener = TcpListener::bind(&addr).await.with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
+        let listener = TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
         let state = AppState::new(config, db);
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);
-        Ok(Self { listener, router, state })
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -52,9 +58,17 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests
     /// finish (WebSocket connections are closed).
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await.context("server error")?;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server error")?;
         self.state.db.clone().close().await.ok();
         Ok(())
     }

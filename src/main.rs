@@ -42,7 +42,8 @@ async fn main() -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     tracing_subscriber::fmt().with_env_filter(filter).init();
 }
 
@@ -51,7 +52,9 @@ async fn serve() -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     tracing::info!("Soundroom listening on http://{addr}");
-    tracing::info!("GraphiQL at http://{addr}/graphiql (queries and subscriptions on ws://{addr}/graphql)");
+    tracing::info!(
+        "GraphiQL at http://{addr}/graphiql (queries and subscriptions on ws://{addr}/graphql)"
+    );
     app.run_until(shutdown_signal()).await
 }
 

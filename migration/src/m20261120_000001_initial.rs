@@ -27,7 +27,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_users_username", Users::Table, &[Users::Username]).await?;
+        index(
+            manager,
+            "idx_users_username",
+            Users::Table,
+            &[Users::Username],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -51,8 +57,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_refresh_tokens_family", RefreshTokens::Table, &[RefreshTokens::FamilyId]).await?;
-        index(manager, "idx_refresh_tokens_user", RefreshTokens::Table, &[RefreshTokens::UserId]).await?;
+        index(
+            manager,
+            "idx_refresh_tokens_family",
+            RefreshTokens::Table,
+            &[RefreshTokens::FamilyId],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_refresh_tokens_user",
+            RefreshTokens::Table,
+            &[RefreshTokens::UserId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -75,7 +93,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_artists_name", Artists::Table, &[Artists::Name]).await?;
+        index(
+            manager,
+            "idx_artists_name",
+            Artists::Table,
+            &[Artists::Name],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -111,7 +135,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_tracks_artist", Tracks::Table, &[Tracks::ArtistId]).await?;
+        index(
+            manager,
+            "idx_tracks_artist",
+            Tracks::Table,
+            &[Tracks::ArtistId],
+        )
+        .await?;
         index(manager, "idx_tracks_genre", Tracks::Table, &[Tracks::Genre]).await?;
         index(manager, "idx_tracks_name", Tracks::Table, &[Tracks::Name]).await?;
 
@@ -136,7 +166,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_playlists_owner", Playlists::Table, &[Playlists::OwnerId]).await?;
+        index(
+            manager,
+            "idx_playlists_owner",
+            Playlists::Table,
+            &[Playlists::OwnerId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -171,7 +207,13 @@ impl MigrationTrait for Migration {
             &[PlaylistTracks::PlaylistId, PlaylistTracks::Position],
         )
         .await?;
-        index(manager, "idx_playlist_tracks_track", PlaylistTracks::Table, &[PlaylistTracks::TrackId]).await?;
+        index(
+            manager,
+            "idx_playlist_tracks_track",
+            PlaylistTracks::Table,
+            &[PlaylistTracks::TrackId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -180,7 +222,11 @@ impl MigrationTrait for Migration {
                     .col(uuid(Favorites::UserId))
                     .col(uuid(Favorites::TrackId))
                     .col(timestamp_with_time_zone(Favorites::CreatedAt))
-                    .primary_key(Index::create().col(Favorites::UserId).col(Favorites::TrackId))
+                    .primary_key(
+                        Index::create()
+                            .col(Favorites::UserId)
+                            .col(Favorites::TrackId),
+                    )
                     .foreign_key(&mut cascade(
                         "fk_favorites_user",
                         Favorites::Table,
@@ -198,7 +244,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_favorites_track", Favorites::Table, &[Favorites::TrackId]).await?;
+        index(
+            manager,
+            "idx_favorites_track",
+            Favorites::Table,
+            &[Favorites::TrackId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -236,7 +288,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_friend_requests_receiver", FriendRequests::Table, &[FriendRequests::ReceiverId]).await?;
+        index(
+            manager,
+            "idx_friend_requests_receiver",
+            FriendRequests::Table,
+            &[FriendRequests::ReceiverId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -249,7 +307,13 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Rooms::CreatedAt))
                     .col(timestamp_with_time_zone(Rooms::UpdatedAt))
                     .col(timestamp_with_time_zone_null(Rooms::ClosedAt))
-                    .foreign_key(&mut cascade("fk_rooms_host", Rooms::Table, Rooms::HostId, Users::Table, Users::Id))
+                    .foreign_key(&mut cascade(
+                        "fk_rooms_host",
+                        Rooms::Table,
+                        Rooms::HostId,
+                        Users::Table,
+                        Users::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -263,13 +327,35 @@ impl MigrationTrait for Migration {
                     .col(uuid(RoomUsers::UserId))
                     .col(string(RoomUsers::Role).default("LISTENER"))
                     .col(timestamp_with_time_zone(RoomUsers::JoinedAt))
-                    .primary_key(Index::create().col(RoomUsers::RoomId).col(RoomUsers::UserId))
-                    .foreign_key(&mut cascade("fk_room_users_room", RoomUsers::Table, RoomUsers::RoomId, Rooms::Table, Rooms::Id))
-                    .foreign_key(&mut cascade("fk_room_users_user", RoomUsers::Table, RoomUsers::UserId, Users::Table, Users::Id))
+                    .primary_key(
+                        Index::create()
+                            .col(RoomUsers::RoomId)
+                            .col(RoomUsers::UserId),
+                    )
+                    .foreign_key(&mut cascade(
+                        "fk_room_users_room",
+                        RoomUsers::Table,
+                        RoomUsers::RoomId,
+                        Rooms::Table,
+                        Rooms::Id,
+                    ))
+                    .foreign_key(&mut cascade(
+                        "fk_room_users_user",
+                        RoomUsers::Table,
+                        RoomUsers::UserId,
+                        Users::Table,
+                        Users::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_room_users_user", RoomUsers::Table, &[RoomUsers::UserId]).await?;
+        index(
+            manager,
+            "idx_room_users_user",
+            RoomUsers::Table,
+            &[RoomUsers::UserId],
+        )
+        .await?;
         Ok(())
     }
 
@@ -286,14 +372,21 @@ impl MigrationTrait for Migration {
             RefreshTokens::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
 }
 
 /// A plain (non-unique) index.
-async fn index<T, C>(manager: &SchemaManager<'_>, name: &str, table: T, cols: &[C]) -> Result<(), DbErr>
+async fn index<T, C>(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: T,
+    cols: &[C],
+) -> Result<(), DbErr>
 where
     T: IntoIden + Clone + 'static,
     C: IntoIden + Clone + 'static,
@@ -306,7 +399,12 @@ where
     manager.create_index(stmt.to_owned()).await
 }
 
-fn fk<T: IntoIden + Clone + 'static, C: IntoIden + Clone + 'static, U: IntoIden + Clone + 'static, D: IntoIden + Clone + 'static>(
+fn fk<
+    T: IntoIden + Clone + 'static,
+    C: IntoIden + Clone + 'static,
+    U: IntoIden + Clone + 'static,
+    D: IntoIden + Clone + 'static,
+>(
     name: &str,
     from_table: T,
     from_col: C,
@@ -322,24 +420,50 @@ fn fk<T: IntoIden + Clone + 'static, C: IntoIden + Clone + 'static, U: IntoIden 
         .to_owned()
 }
 
-fn cascade<T, C, U, D>(name: &str, from_table: T, from_col: C, to_table: U, to_col: D) -> ForeignKeyCreateStatement
+fn cascade<T, C, U, D>(
+    name: &str,
+    from_table: T,
+    from_col: C,
+    to_table: U,
+    to_col: D,
+) -> ForeignKeyCreateStatement
 where
     T: IntoIden + Clone + 'static,
     C: IntoIden + Clone + 'static,
     U: IntoIden + Clone + 'static,
     D: IntoIden + Clone + 'static,
 {
-    fk(name, from_table, from_col, to_table, to_col, ForeignKeyAction::Cascade)
+    fk(
+        name,
+        from_table,
+        from_col,
+        to_table,
+        to_col,
+        ForeignKeyAction::Cascade,
+    )
 }
 
-fn set_null<T, C, U, D>(name: &str, from_table: T, from_col: C, to_table: U, to_col: D) -> ForeignKeyCreateStatement
+fn set_null<T, C, U, D>(
+    name: &str,
+    from_table: T,
+    from_col: C,
+    to_table: U,
+    to_col: D,
+) -> ForeignKeyCreateStatement
 where
     T: IntoIden + Clone + 'static,
     C: IntoIden + Clone + 'static,
     U: IntoIden + Clone + 'static,
     D: IntoIden + Clone + 'static,
 {
-    fk(name, from_table, from_col, to_table, to_col, ForeignKeyAction::SetNull)
+    fk(
+        name,
+        from_table,
+        from_col,
+        to_table,
+        to_col,
+        ForeignKeyAction::SetNull,
+    )
 }
 
 #[derive(DeriveIden, Clone, Copy)]

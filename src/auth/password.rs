@@ -22,7 +22,9 @@ pub async fn hash(password: String) -> AppResult<String> {
 /// only through a provider) a dummy hash is still computed, so the answer takes the same time.
 pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok(),
+        Some(hash) => Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok(),
         None => {
             let _ = Argon2::default().hash_password(password.as_bytes());
             false
@@ -43,7 +45,11 @@ mod tests {
         let b = hash("correct horse".into()).await.expect("hash");
         assert!(a.starts_with("$argon2id$"));
         assert_ne!(a, b, "each hash has its own salt");
-        assert!(verify("correct horse".into(), Some(a.clone())).await.expect("verify"));
+        assert!(
+            verify("correct horse".into(), Some(a.clone()))
+                .await
+                .expect("verify")
+        );
         assert!(!verify("wrong horse".into(), Some(a)).await.expect("verify"));
         assert!(!verify("anything".into(), None).await.expect("verify"));
     }

@@ -62,8 +62,12 @@ impl TokenService {
             iat: now,
             exp: now + self.access_ttl.as_secs() as i64,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.access_encoding)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("jwt encode: {e}")))
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.access_encoding,
+        )
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("jwt encode: {e}")))
     }
 
     /// Verifies signature, issuer, type and expiry (no leeway: an expired token is expired).
@@ -72,13 +76,16 @@ impl TokenService {
         validation.leeway = 0;
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        let data = decode::<AccessClaims>(token, &self.access_decoding, &validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            match e.kind() {
-                ErrorKind::ExpiredSignature => AppError::unauthenticated("Access token expired"),
-                _ => AppError::unauthenticated("Invalid access token"),
-            }
-        })?;
+        let data =
+            decode::<AccessClaims>(token, &self.access_decoding, &validation).map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => {
+                        AppError::unauthenticated("Access token expired")
+                    }
+                    _ => AppError::unauthenticated("Invalid access token"),
+                }
+            })?;
         if data.claims.typ != "access" {
             return Err(AppError::unauthenticated("Invalid access token"));
         }
@@ -103,10 +110,12 @@ impl TokenService {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Pulls the token out of an `Authorization`-style value: `Bearer <token>` (scheme
@@ -145,8 +154,14 @@ mod tests {
         let mut forged = token.clone();
         forged.pop();
         forged.push(if token.ends_with('A') { 'B' } else { 'A' });
-        assert!(matches!(tokens.verify_access(&forged), Err(AppError::Unauthenticated(_))));
-        let other_key = TokenService { access_decoding: DecodingKey::from_secret(b"another"), ..service("60") };
+        assert!(matches!(
+            tokens.verify_access(&forged),
+            Err(AppError::Unauthenticated(_))
+        ));
+        let other_key = TokenService {
+            access_decoding: DecodingKey::from_secret(b"another"),
+            ..service("60")
+        };
         assert!(other_key.verify_access(&token).is_err());
     }
 

@@ -27,10 +27,20 @@ impl Viewer {
     /// From an `Authorization` value. `None` is anonymous; a present but bad value is an error,
     /// never silently anonymous, so that clients know to refresh.
     pub fn from_authorization(tokens: &TokenService, value: Option<&str>) -> AppResult<Self> {
-        let Some(value) = value else { return Ok(Self::anonymous()) };
-        let token = bearer(value).ok_or_else(|| AppError::unauthenticated("Authorization must be `Bearer <accessToken>`"))?;
+        let Some(value) = value else {
+            return Ok(Self::anonymous());
+        };
+        let token = bearer(value).ok_or_else(|| {
+            AppError::unauthenticated("Authorization must be `Bearer <accessToken>`")
+        })?;
         let claims = tokens.verify_access(token)?;
-        Ok(Self { user: Some(SignedIn { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp }) })
+        Ok(Self {
+            user: Some(SignedIn {
+                user_id: claims.sub,
+                session_id: claims.sid,
+                expires_at: claims.exp,
+            }),
+        })
     }
 
     pub fn user_id(&self) -> Option<Uuid> {
@@ -38,6 +48,7 @@ impl Viewer {
     }
 
     pub fn require(&self) -> AppResult<SignedIn> {
-        self.user.ok_or_else(|| AppError::unauthenticated("Sign in first"))
+        self.user
+            .ok_or_else(|| AppError::unauthenticated("Sign in first"))
     }
 }

@@ -38,7 +38,7 @@ pub struct TwoFactorChallenge {
 
 #[derive(Union)]
 pub enum LoginResult {
-    AuthPayload(AuthPayload),
+    AuthPayload(Box<AuthPayload>),
     TwoFactorChallenge(TwoFactorChallenge),
 }
 
@@ -71,8 +71,12 @@ pub struct AccountQuery;
 impl AccountQuery {
     /// The signed-in user, or `null` for anonymous callers.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = ctx.viewer().user_id() else { return Ok(None) };
-        Ok(Some(User::of_viewer(accounts::current(ctx.state()?, id).await?)))
+        let Some(id) = ctx.viewer().user_id() else {
+            return Ok(None);
+        };
+        Ok(Some(User::of_viewer(
+            accounts::current(ctx.state()?, id).await?,
+        )))
     }
 
     async fn user(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<User>> {
@@ -90,20 +94,38 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> async_graphql::Result<AuthPayload> {
-        let register = Register { email: &input.email, username: &input.username, password: &input.password };
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let register = Register {
+            email: &input.email,
+            username: &input.username,
+            password: &input.password,
+        };
         let (tokens, user) = accounts::register(ctx.state()?, register).await?;
         Ok(AuthPayload::new(tokens, user))
     }
 
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<LoginResult> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        input: LoginInput,
+    ) -> async_graphql::Result<LoginResult> {
         let (tokens, user) = accounts::login(ctx.state()?, &input.email, &input.password).await?;
-        Ok(LoginResult::AuthPayload(AuthPayload::new(tokens, user)))
+        Ok(LoginResult::AuthPayload(Box::new(AuthPayload::new(
+            tokens, user,
+        ))))
     }
 
     /// Rotates the refresh token: the one presented stops working. Presenting an already used
     /// refresh token revokes its whole session.
-    async fn refresh_tokens(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<AuthPayload> {
+    async fn refresh_tokens(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<AuthPayload> {
         let state = ctx.state()?;
         let tokens = sessions::refresh(state, &refresh_token).await?;
         let user = accounts::current(state, tokens.user_id).await?;
@@ -111,19 +133,32 @@ impl AccountMutation {
     }
 
     /// Ends the session of this refresh token. `false` when the token is unknown.
-    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<bool> {
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<bool> {
         Ok(sessions::logout(ctx.state()?, &refresh_token).await?)
     }
 
     /// Changes the viewer's profile; every device of theirs gets `ProfileUpdated`.
-    async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> async_graphql::Result<User> {
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> async_graphql::Result<User> {
         let viewer = ctx.viewer().require()?;
         let avatar_url = match &input.avatar_url {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(url) => Some(Some(url.as_str())),
         };
-        let change = ProfileUpdate { username: input.username.as_deref(), avatar_url };
-        Ok(User::of_viewer(accounts::update_profile(ctx.state()?, viewer.user_id, change).await?))
+        let change = ProfileUpdate {
+            username: input.username.as_deref(),
+            avatar_url,
+        };
+        Ok(User::of_viewer(
+            accounts::update_profile(ctx.state()?, viewer.user_id, change).await?,
+        ))
     }
 }

@@ -5,7 +5,7 @@ mod context;
 mod user;
 mod user_events;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, SDLExportOptions};
+use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
 
 pub use context::ContextExt;
 
@@ -26,16 +26,26 @@ pub struct SubscriptionRoot(user_events::UserEventsSubscription);
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema's shape and limits, without runtime data (enough to print the SDL).
-fn builder(max_depth: usize, max_complexity: usize) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
-        .limit_depth(max_depth)
-        .limit_complexity(max_complexity)
+fn builder(
+    max_depth: usize,
+    max_complexity: usize,
+) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .limit_depth(max_depth)
+    .limit_complexity(max_complexity)
 }
 
 pub fn build_schema(state: AppState) -> AppSchema {
-    builder(state.config.graphql_max_depth, state.config.graphql_max_complexity)
-        .data(state)
-        .finish()
+    builder(
+        state.config.graphql_max_depth,
+        state.config.graphql_max_complexity,
+    )
+    .data(state)
+    .finish()
 }
 
 /// The SDL exactly as committed in `schema.graphql`.
@@ -44,4 +54,3 @@ pub fn sdl() -> String {
         .finish()
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
-

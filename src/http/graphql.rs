@@ -64,9 +64,8 @@ pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
     if !params.contains_key("query") && accepts_html(&parts.headers) {
         return graphiql().await.into_response();
     }
-    let format = match negotiate(&parts.headers) {
-        Ok(f) => f,
-        Err(resp) => return resp,
+    let Some(format) = negotiate(&parts.headers) else {
+        return not_acceptable();
     };
     let mut body = Map::new();
     for (key, value) in params {
@@ -90,24 +89,37 @@ pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
             StatusCode::METHOD_NOT_ALLOWED,
             "Only queries may be sent with GET; send mutations with POST",
         );
-        resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return resp;
     }
     execute(&state, &parts.headers, format, request).await
 }
 
 pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
-    let format = match negotiate(&headers) {
-        Ok(f) => f,
-        Err(resp) => return resp,
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
     };
-    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return request_error_with_status(format, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: application/json is required");
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return request_error_with_status(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type: application/json is required",
+        );
     };
     let Ok(mime) = content_type.parse::<mime::Mime>() else {
-        return request_error_with_status(format, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Malformed Content-Type");
+        return request_error_with_status(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Malformed Content-Type",
+        );
     };
-    let utf8 = mime.get_param(mime::CHARSET).is_none_or(|c| c == mime::UTF_8);
+    let utf8 = mime
+        .get_param(mime::CHARSET)
+        .is_none_or(|c| c == mime::UTF_8);
     if mime.essence_str() != "application/json" || !utf8 {
         return request_error_with_status(
             format,
@@ -130,11 +142,24 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
 }
 
 pub async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").title("Soundroom GraphiQL").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("Soundroom GraphiQL")
+            .finish(),
+    )
 }
 
-async fn execute(state: &HttpState, headers: &HeaderMap, format: Format, request: GqlRequest) -> Response {
-    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("<invalid>"));
+async fn execute(
+    state: &HttpState,
+    headers: &HeaderMap,
+    format: Format,
+    request: GqlRequest,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("<invalid>"));
     let viewer = match Viewer::from_authorization(&state.app.tokens, authorization) {
         Ok(v) => v,
         Err(err) => return auth_error(format, err),
@@ -149,11 +174,20 @@ fn render(format: Format, response: GqlResponse) -> Response {
         && response.errors.iter().all(|e| e.path.is_empty());
     let mut http_headers = response.http_headers.clone();
     let (status, body) = if is_request_error {
-        (format.request_error_status(), serde_json::json!({ "errors": response.errors }))
+        (
+            format.request_error_status(),
+            serde_json::json!({ "errors": response.errors }),
+        )
     } else {
-        (StatusCode::OK, serde_json::to_value(&response).unwrap_or_else(|_| internal_body()))
+        (
+            StatusCode::OK,
+            serde_json::to_value(&response).unwrap_or_else(|_| internal_body()),
+        )
     };
-    http_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    http_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
     let mut resp = (status, body.to_string()).into_response();
     resp.headers_mut().extend(http_headers);
     resp
@@ -172,7 +206,10 @@ fn auth_error(format: Format, err: AppError) -> Response {
     let gql: async_graphql::Error = err.into();
     let body = serde_json::json!({ "errors": [gql.into_server_error(Default::default())] });
     let mut resp = body_response(format, status, body);
-    resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
     resp
 }
 
@@ -189,14 +226,19 @@ fn request_error_with_status(format: Format, status: StatusCode, message: &str) 
 
 fn body_response(format: Format, status: StatusCode, body: Value) -> Response {
     let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
     resp
 }
 
 /// Turns a JSON request body into a GraphQL request, checking each parameter's type.
 fn parse_params(value: Value) -> Result<GqlRequest, String> {
     let Value::Object(mut map) = value else {
-        return Err("The request body must be a JSON object (batched requests are not supported)".into());
+        return Err(
+            "The request body must be a JSON object (batched requests are not supported)".into(),
+        );
     };
     let query = match map.remove("query") {
         Some(Value::String(q)) => q,
@@ -218,7 +260,8 @@ fn parse_params(value: Value) -> Result<GqlRequest, String> {
         None | Some(Value::Null) => {}
         Some(Value::Object(ext)) => {
             for (k, v) in ext {
-                let v = async_graphql::Value::from_json(v).map_err(|_| "Invalid `extensions` value".to_owned())?;
+                let v = async_graphql::Value::from_json(v)
+                    .map_err(|_| "Invalid `extensions` value".to_owned())?;
                 request.extensions.insert(k, v);
             }
         }
@@ -230,7 +273,9 @@ fn parse_params(value: Value) -> Result<GqlRequest, String> {
 /// Whether the selected operation is a query. An unparsable document counts as a query so that
 /// execution reports the syntax error.
 fn is_query_operation(request: &GqlRequest) -> bool {
-    let Ok(doc) = parse_query(&request.query) else { return true };
+    let Ok(doc) = parse_query(&request.query) else {
+        return true;
+    };
     let ty = match (&doc.operations, &request.operation_name) {
         (async_graphql::parser::types::DocumentOperations::Single(op), _) => Some(op.node.ty),
         (async_graphql::parser::types::DocumentOperations::Multiple(ops), Some(name)) => {
@@ -242,9 +287,10 @@ fn is_query_operation(request: &GqlRequest) -> bool {
     ty.is_none_or(|t| t == OperationType::Query)
 }
 
-fn negotiate(headers: &HeaderMap) -> Result<Format, Response> {
+/// The response format for the request's `Accept`; `None` when nothing we produce is acceptable.
+fn negotiate(headers: &HeaderMap) -> Option<Format> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Ok(Format::Json);
+        return Some(Format::Json);
     };
     let mut ranges: Vec<(f32, usize, &str)> = accept
         .split(',')
@@ -253,7 +299,11 @@ fn negotiate(headers: &HeaderMap) -> Result<Format, Response> {
             let mut pieces = part.split(';');
             let media = pieces.next()?.trim();
             let q = pieces
-                .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .filter_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .next()
                 .unwrap_or(1.0);
             (q > 0.0).then_some((q, i, media))
@@ -262,17 +312,27 @@ fn negotiate(headers: &HeaderMap) -> Result<Format, Response> {
     ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, _, media) in ranges {
         match media.to_ascii_lowercase().as_str() {
-            GRAPHQL_RESPONSE_JSON => return Ok(Format::GraphqlResponseJson),
-            "application/json" | "application/*" | "*/*" => return Ok(Format::Json),
+            GRAPHQL_RESPONSE_JSON => return Some(Format::GraphqlResponseJson),
+            "application/json" | "application/*" | "*/*" => return Some(Format::Json),
             _ => {}
         }
     }
-    let body = serde_json::json!({ "errors": [{ "message": "Acceptable media types: application/graphql-response+json, application/json", "extensions": { "code": "BAD_REQUEST" } }] });
-    Err(body_response(Format::Json, StatusCode::NOT_ACCEPTABLE, body))
+    None
+}
+
+fn not_acceptable() -> Response {
+    request_error_with_status(
+        Format::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        "Acceptable media types: application/graphql-response+json, application/json",
+    )
 }
 
 fn accepts_html(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
@@ -288,21 +348,34 @@ mod tests {
 
     fn accept(value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(value).expect("header"),
+        );
         h
     }
 
     #[test]
     fn negotiation() {
-        assert_eq!(negotiate(&HeaderMap::new()).ok(), Some(Format::Json));
-        assert_eq!(negotiate(&accept("application/graphql-response+json")).ok(), Some(Format::GraphqlResponseJson));
-        assert_eq!(negotiate(&accept("*/*")).ok(), Some(Format::Json));
+        assert_eq!(negotiate(&HeaderMap::new()), Some(Format::Json));
         assert_eq!(
-            negotiate(&accept("application/json;q=0.9, application/graphql-response+json")).ok(),
+            negotiate(&accept("application/graphql-response+json")),
             Some(Format::GraphqlResponseJson)
         );
-        assert_eq!(negotiate(&accept("application/graphql-response+json;q=0, application/json")).ok(), Some(Format::Json));
-        assert!(negotiate(&accept("text/plain")).is_err());
+        assert_eq!(negotiate(&accept("*/*")), Some(Format::Json));
+        assert_eq!(
+            negotiate(&accept(
+                "application/json;q=0.9, application/graphql-response+json"
+            )),
+            Some(Format::GraphqlResponseJson)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "application/graphql-response+json;q=0, application/json"
+            )),
+            Some(Format::Json)
+        );
+        assert!(negotiate(&accept("text/plain")).is_none());
     }
 
     #[test]
@@ -325,8 +398,12 @@ mod tests {
     fn operation_type() {
         assert!(is_query_operation(&GqlRequest::new("{ a }")));
         assert!(!is_query_operation(&GqlRequest::new("mutation { a }")));
-        assert!(!is_query_operation(&GqlRequest::new("query A { a } mutation B { b }").operation_name("B")));
-        assert!(is_query_operation(&GqlRequest::new("query A { a } mutation B { b }").operation_name("A")));
+        assert!(!is_query_operation(
+            &GqlRequest::new("query A { a } mutation B { b }").operation_name("B")
+        ));
+        assert!(is_query_operation(
+            &GqlRequest::new("query A { a } mutation B { b }").operation_name("A")
+        ));
         assert!(is_query_operation(&GqlRequest::new("{")));
     }
 }

@@ -18,7 +18,11 @@ pub async fn health(State(state): State<HttpState>) -> impl IntoResponse {
 /// Readiness: the database answers too; 503 when it does not.
 pub async fn ready(State(state): State<HttpState>) -> impl IntoResponse {
     let db_ok = state.app.db.ping().await.is_ok();
-    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = Json(json!({
         "status": if db_ok { "ok" } else { "unavailable" },
         "database": if db_ok { "ok" } else { "down" },

@@ -13,15 +13,18 @@ use axum::{
     routing::get,
 };
 use tower::ServiceBuilder;
-use tracing::Level;
 use tower_http::{
-    compression::{CompressionLayer, Predicate, predicate::{DefaultPredicate, NotForContentType}},
+    LatencyUnit,
+    compression::{
+        CompressionLayer, Predicate,
+        predicate::{DefaultPredicate, NotForContentType},
+    },
     cors::{AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    LatencyUnit,
     trace::{DefaultOnResponse, TraceLayer},
 };
+use tracing::Level;
 
 use crate::{graphql::AppSchema, state::AppState};
 
@@ -80,7 +83,22 @@ fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST, Method::HEAD, Method::OPTIONS])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, header::RANGE, header::IF_RANGE, header::IF_NONE_MATCH, REQUEST_ID])
-        .expose_headers([REQUEST_ID, header::CONTENT_RANGE, header::ACCEPT_RANGES, header::CONTENT_LENGTH, header::ETAG, header::RETRY_AFTER])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::RANGE,
+            header::IF_RANGE,
+            header::IF_NONE_MATCH,
+            REQUEST_ID,
+        ])
+        .expose_headers([
+            REQUEST_ID,
+            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+            header::CONTENT_LENGTH,
+            header::ETAG,
+            header::RETRY_AFTER,
+        ])
         .max_age(Duration::from_secs(600))
 }

@@ -48,12 +48,17 @@ impl EventBus {
     /// `capacity` bounds each topic's buffer: a subscriber further behind than that is told it
     /// lagged instead of slowing the publisher.
     pub fn new(capacity: usize) -> Self {
-        Self { topics: Arc::new(DashMap::new()), capacity: capacity.max(1) }
+        Self {
+            topics: Arc::new(DashMap::new()),
+            capacity: capacity.max(1),
+        }
     }
 
     /// Delivers `event` to every current subscriber of `topic`; returns how many received it.
     pub fn publish(&self, topic: Topic, event: Event) -> usize {
-        let Some(sender) = self.topics.get(&topic).map(|s| s.clone()) else { return 0 };
+        let Some(sender) = self.topics.get(&topic).map(|s| s.clone()) else {
+            return 0;
+        };
         sender.send(Arc::new(event)).unwrap_or(0)
     }
 
@@ -63,7 +68,11 @@ impl EventBus {
             .entry(topic)
             .or_insert_with(|| broadcast::channel(self.capacity).0)
             .subscribe();
-        Subscription { inner: Some(BroadcastStream::new(receiver)), topic, topics: self.topics.clone() }
+        Subscription {
+            inner: Some(BroadcastStream::new(receiver)),
+            topic,
+            topics: self.topics.clone(),
+        }
     }
 
     /// Number of topics with at least one subscriber (for stats and leak tests).
@@ -88,7 +97,9 @@ impl Stream for Subscription {
     type Item = Delivery;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Delivery>> {
-        let Some(inner) = self.inner.as_mut() else { return Poll::Ready(None) };
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
         Pin::new(inner).poll_next(cx).map(|item| {
             item.map(|res| match res {
                 Ok(event) => Delivery::Event(event),
@@ -102,7 +113,8 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         // Drop our receiver first so the count below no longer includes it.
         self.inner.take();
-        self.topics.remove_if(&self.topic, |_, sender| sender.receiver_count() == 0);
+        self.topics
+            .remove_if(&self.topic, |_, sender| sender.receiver_count() == 0);
     }
 }
 
@@ -113,7 +125,10 @@ mod tests {
     use futures_util::StreamExt;
 
     fn event() -> Event {
-        Event::User(UserEvent::SessionStarted { session_id: Uuid::new_v4(), at: chrono::Utc::now() })
+        Event::User(UserEvent::SessionStarted {
+            session_id: Uuid::new_v4(),
+            at: chrono::Utc::now(),
+        })
     }
 
     #[tokio::test]
@@ -128,7 +143,11 @@ mod tests {
         assert!(matches!(sub_a2.next().await, Some(Delivery::Event(_))));
         assert_eq!(bus.subscriber_count(b), 1);
         drop(sub_b);
-        assert_eq!(bus.topic_count(), 1, "topic b removed with its last subscriber");
+        assert_eq!(
+            bus.topic_count(),
+            1,
+            "topic b removed with its last subscriber"
+        );
         drop(sub_a);
         drop(sub_a2);
         assert_eq!(bus.topic_count(), 0);

@@ -12,7 +12,13 @@ pub enum Event {
 #[derive(Clone, Debug)]
 pub enum UserEvent {
     /// The user's profile changed (from any device).
-    ProfileUpdated { user: entity::user::Model, at: DateTime<Utc> },
+    ProfileUpdated {
+        user: entity::user::Model,
+        at: DateTime<Utc>,
+    },
     /// A new session signed in (login, registration or Google sign-in).
-    SessionStarted { session_id: uuid::Uuid, at: DateTime<Utc> },
+    SessionStarted {
+        session_id: uuid::Uuid,
+        at: DateTime<Utc>,
+    },
 }

@@ -6,7 +6,9 @@
 
 use chrono::Utc;
 use entity::user;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+};
 use uuid::Uuid;
 
 use super::{
@@ -26,7 +28,10 @@ pub struct RegisterInput<'a> {
     pub password: &'a str,
 }
 
-pub async fn register(state: &AppState, input: RegisterInput<'_>) -> AppResult<(IssuedTokens, user::Model)> {
+pub async fn register(
+    state: &AppState,
+    input: RegisterInput<'_>,
+) -> AppResult<(IssuedTokens, user::Model)> {
     let email = Email::parse(input.email)?;
     let username = Username::parse(input.username)?;
     let password = Password::parse(input.password)?;
@@ -40,7 +45,11 @@ pub async fn register(state: &AppState, input: RegisterInput<'_>) -> AppResult<(
     Ok((tokens, user))
 }
 
-pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<(IssuedTokens, user::Model)> {
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> AppResult<(IssuedTokens, user::Model)> {
     let invalid = || AppError::unauthenticated("Invalid email or password");
     // A malformed email cannot match an account; answer exactly as for a wrong password.
     let user = match Email::parse(email) {
@@ -60,7 +69,10 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<(
 fn announce_session(state: &AppState, tokens: &IssuedTokens) {
     state.bus.publish(
         Topic::User(tokens.user_id),
-        Event::User(UserEvent::SessionStarted { session_id: tokens.session_id, at: Utc::now() }),
+        Event::User(UserEvent::SessionStarted {
+            session_id: tokens.session_id,
+            at: Utc::now(),
+        }),
     );
 }
 
@@ -70,11 +82,16 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user:
 
 /// The signed-in user's own row; a token for a deleted account is no longer valid.
 pub async fn current(state: &AppState, id: Uuid) -> AppResult<user::Model> {
-    find(&state.db, id).await?.ok_or_else(|| AppError::unauthenticated("Account no longer exists"))
+    find(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("Account no longer exists"))
 }
 
 async fn find_by_email(db: &impl ConnectionTrait, email: &Email) -> AppResult<Option<user::Model>> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await?)
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?)
 }
 
 pub struct ProfileUpdate<'a> {
@@ -83,7 +100,11 @@ pub struct ProfileUpdate<'a> {
     pub avatar_url: Option<Option<&'a str>>,
 }
 
-pub async fn update_profile(state: &AppState, user_id: Uuid, change: ProfileUpdate<'_>) -> AppResult<user::Model> {
+pub async fn update_profile(
+    state: &AppState,
+    user_id: Uuid,
+    change: ProfileUpdate<'_>,
+) -> AppResult<user::Model> {
     let current = current(state, user_id).await?;
     let mut active: user::ActiveModel = current.into();
     if let Some(name) = change.username {
@@ -96,7 +117,10 @@ pub async fn update_profile(state: &AppState, user_id: Uuid, change: ProfileUpda
     let updated = active.update(&state.db).await?;
     state.bus.publish(
         Topic::User(user_id),
-        Event::User(UserEvent::ProfileUpdated { user: updated.clone(), at: Utc::now() }),
+        Event::User(UserEvent::ProfileUpdated {
+            user: updated.clone(),
+            at: Utc::now(),
+        }),
     );
     Ok(updated)
 }
@@ -141,7 +165,9 @@ pub async fn insert_with_unique_tag(
             },
         }
     }
-    Err(AppError::Internal(anyhow::anyhow!("could not find a free tag for {stem}")))
+    Err(AppError::Internal(anyhow::anyhow!(
+        "could not find a free tag for {stem}"
+    )))
 }
 
 fn unique_violation(err: &DbErr) -> Option<String> {

@@ -5,8 +5,8 @@
 use chrono::Utc;
 use entity::refresh_token;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -25,11 +25,20 @@ pub struct IssuedTokens {
 }
 
 /// Starts a new session (a new family) for `user_id`.
-pub async fn start(state: &AppState, db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<IssuedTokens> {
+pub async fn start(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<IssuedTokens> {
     issue(state, db, user_id, Uuid::new_v4()).await
 }
 
-async fn issue(state: &AppState, db: &impl ConnectionTrait, user_id: Uuid, family_id: Uuid) -> AppResult<IssuedTokens> {
+async fn issue(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Uuid,
+) -> AppResult<IssuedTokens> {
     let (refresh_token, token_hash) = state.tokens.new_refresh();
     let now = Utc::now();
     let ttl = chrono::Duration::from_std(state.tokens.refresh_ttl).map_err(anyhow::Error::from)?;

@@ -51,13 +51,21 @@ async fn bad_registration_input_names_the_field() {
         ("ok@example.com", &"x".repeat(33), "long enough", "username"),
         ("ok@example.com", "valid name", "short", "password"),
     ] {
-        let body = app.gql(None, q, json!({ "i": { "email": email, "username": username, "password": password } })).await;
+        let body = app
+            .gql(
+                None,
+                q,
+                json!({ "i": { "email": email, "username": username, "password": password } }),
+            )
+            .await;
         assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
         assert_eq!(body["data"], serde_json::Value::Null);
     }
     // A missing field is a validation error from GraphQL itself.
-    let body = app.gql(None, q, json!({ "i": { "email": "x@example.com" } })).await;
+    let body = app
+        .gql(None, q, json!({ "i": { "email": "x@example.com" } }))
+        .await;
     assert!(body["errors"][0]["message"].as_str().is_some(), "{body}");
 }
 
@@ -95,14 +103,23 @@ async fn other_users_do_not_see_email() {
     let ann = app.register("ann@example.com", "ann").await;
     let bob = app.register("bob@example.com", "bob").await;
     let q = "query($id: UUID!) { user(id: $id) { id tag email twoFactorEnabled } }";
-    let seen_by_bob = app.gql(Some(&bob.access), q, json!({ "id": ann.user_id })).await;
+    let seen_by_bob = app
+        .gql(Some(&bob.access), q, json!({ "id": ann.user_id }))
+        .await;
     assert_eq!(seen_by_bob["data"]["user"]["tag"], ann.tag.as_str());
-    assert_eq!(seen_by_bob["data"]["user"]["email"], serde_json::Value::Null);
-    let seen_by_ann = app.gql(Some(&ann.access), q, json!({ "id": ann.user_id })).await;
+    assert_eq!(
+        seen_by_bob["data"]["user"]["email"],
+        serde_json::Value::Null
+    );
+    let seen_by_ann = app
+        .gql(Some(&ann.access), q, json!({ "id": ann.user_id }))
+        .await;
     assert_eq!(seen_by_ann["data"]["user"]["email"], "ann@example.com");
     let anonymous = app.gql(None, q, json!({ "id": ann.user_id })).await;
     assert_eq!(anonymous["data"]["user"]["email"], serde_json::Value::Null);
-    let unknown = app.gql(None, q, json!({ "id": uuid::Uuid::new_v4() })).await;
+    let unknown = app
+        .gql(None, q, json!({ "id": uuid::Uuid::new_v4() }))
+        .await;
     assert_eq!(unknown["data"]["user"], serde_json::Value::Null);
     let malformed = app.gql(None, q, json!({ "id": "not-a-uuid" })).await;
     assert!(malformed["errors"].is_array(), "{malformed}");
@@ -114,7 +131,12 @@ async fn a_bad_token_is_never_treated_as_anonymous() {
     let session = app.register("tok@example.com", "tok").await;
     let mut tampered = session.access.clone();
     tampered.replace_range(tampered.len() - 3.., "abc");
-    for auth in [format!("Bearer {tampered}"), "Bearer garbage".to_owned(), "Basic abc".to_owned(), format!("Bearer {}", session.refresh)] {
+    for auth in [
+        format!("Bearer {tampered}"),
+        "Bearer garbage".to_owned(),
+        "Basic abc".to_owned(),
+        format!("Bearer {}", session.refresh),
+    ] {
         // application/json: 200 with an UNAUTHENTICATED error.
         let resp = app
             .http
@@ -150,7 +172,13 @@ async fn expired_access_token_is_unauthenticated() {
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let body = app.gql(Some(&session.access), ME, json!({})).await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
-    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("expired"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired"),
+        "{body}"
+    );
 }
 
 const REFRESH: &str = "mutation($t: String!) { refreshTokens(refreshToken: $t) { accessToken refreshToken expiresIn user { id email } } }";
@@ -162,24 +190,38 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 
     let body = app.gql(None, REFRESH, json!({ "t": first.refresh })).await;
     let second = &body["data"]["refreshTokens"];
-    let second_refresh = second["refreshToken"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+    let second_refresh = second["refreshToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
     assert_ne!(second_refresh, first.refresh);
     assert_eq!(second["user"]["email"], "rot@example.com");
     assert_eq!(second["expiresIn"], 900);
-    let me = app.gql(second["accessToken"].as_str(), "{ me { id } }", json!({})).await;
+    let me = app
+        .gql(second["accessToken"].as_str(), "{ me { id } }", json!({}))
+        .await;
     assert_eq!(me["data"]["me"]["id"], first.user_id.as_str());
 
     // The first token is dead; presenting it again is reuse and kills the family.
     let reused = app.gql(None, REFRESH, json!({ "t": first.refresh })).await;
     assert_eq!(code(&reused), "UNAUTHENTICATED", "{reused}");
     let after = app.gql(None, REFRESH, json!({ "t": second_refresh })).await;
-    assert_eq!(code(&after), "UNAUTHENTICATED", "the rotated token of a revoked family must die too: {after}");
+    assert_eq!(
+        code(&after),
+        "UNAUTHENTICATED",
+        "the rotated token of a revoked family must die too: {after}"
+    );
 
     // Another session of the same user is unaffected.
     let other = app.login("rot@example.com", "correct horse").await;
-    let other_refresh = other["data"]["login"]["refreshToken"].as_str().expect("refresh");
+    let other_refresh = other["data"]["login"]["refreshToken"]
+        .as_str()
+        .expect("refresh");
     let ok = app.gql(None, REFRESH, json!({ "t": other_refresh })).await;
-    assert!(ok["data"]["refreshTokens"]["accessToken"].is_string(), "{ok}");
+    assert!(
+        ok["data"]["refreshTokens"]["accessToken"].is_string(),
+        "{ok}"
+    );
 }
 
 #[tokio::test]
@@ -188,9 +230,15 @@ async fn concurrent_refreshes_with_one_token_have_one_winner() {
     let session = app.register("race@example.com", "race").await;
     let attempts = (0..6).map(|_| app.gql(None, REFRESH, json!({ "t": session.refresh })));
     let results = futures_util::future::join_all(attempts).await;
-    let winners = results.iter().filter(|b| b["data"]["refreshTokens"].is_object()).count();
+    let winners = results
+        .iter()
+        .filter(|b| b["data"]["refreshTokens"].is_object())
+        .count();
     assert_eq!(winners, 1, "{results:?}");
-    for loser in results.iter().filter(|b| !b["data"]["refreshTokens"].is_object()) {
+    for loser in results
+        .iter()
+        .filter(|b| !b["data"]["refreshTokens"].is_object())
+    {
         assert_eq!(code(loser), "UNAUTHENTICATED", "{loser}");
     }
 }
@@ -212,7 +260,9 @@ async fn logout_ends_the_session() {
     let q = "mutation($t: String!) { logout(refreshToken: $t) }";
     let body = app.gql(None, q, json!({ "t": session.refresh })).await;
     assert_eq!(body["data"]["logout"], true, "{body}");
-    let refresh = app.gql(None, REFRESH, json!({ "t": session.refresh })).await;
+    let refresh = app
+        .gql(None, REFRESH, json!({ "t": session.refresh }))
+        .await;
     assert_eq!(code(&refresh), "UNAUTHENTICATED");
     let unknown = app.gql(None, q, json!({ "t": "unknown" })).await;
     assert_eq!(unknown["data"]["logout"], false);
@@ -222,19 +272,45 @@ async fn logout_ends_the_session() {
 async fn update_profile_validates_and_needs_a_user() {
     let app = TestApp::spawn().await;
     let session = app.register("prof@example.com", "prof").await;
-    let q = "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { username avatarUrl tag } }";
+    let q =
+        "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { username avatarUrl tag } }";
     let ok = app
-        .gql(Some(&session.access), q, json!({ "i": { "username": "Prof X", "avatarUrl": "https://cdn.example/a.png" } }))
+        .gql(
+            Some(&session.access),
+            q,
+            json!({ "i": { "username": "Prof X", "avatarUrl": "https://cdn.example/a.png" } }),
+        )
         .await;
     assert_eq!(ok["data"]["updateProfile"]["username"], "Prof X", "{ok}");
-    assert_eq!(ok["data"]["updateProfile"]["tag"], session.tag.as_str(), "the tag never changes");
-    let cleared = app.gql(Some(&session.access), q, json!({ "i": { "avatarUrl": null } })).await;
-    assert_eq!(cleared["data"]["updateProfile"]["avatarUrl"], serde_json::Value::Null);
+    assert_eq!(
+        ok["data"]["updateProfile"]["tag"],
+        session.tag.as_str(),
+        "the tag never changes"
+    );
+    let cleared = app
+        .gql(
+            Some(&session.access),
+            q,
+            json!({ "i": { "avatarUrl": null } }),
+        )
+        .await;
+    assert_eq!(
+        cleared["data"]["updateProfile"]["avatarUrl"],
+        serde_json::Value::Null
+    );
     assert_eq!(cleared["data"]["updateProfile"]["username"], "Prof X");
-    let bad = app.gql(Some(&session.access), q, json!({ "i": { "avatarUrl": "javascript:alert(1)" } })).await;
+    let bad = app
+        .gql(
+            Some(&session.access),
+            q,
+            json!({ "i": { "avatarUrl": "javascript:alert(1)" } }),
+        )
+        .await;
     assert_eq!(code(&bad), "BAD_USER_INPUT");
     assert_eq!(bad["errors"][0]["extensions"]["field"], "avatarUrl");
-    let anonymous = app.gql(None, q, json!({ "i": { "username": "anon" } })).await;
+    let anonymous = app
+        .gql(None, q, json!({ "i": { "username": "anon" } }))
+        .await;
     assert_eq!(code(&anonymous), "UNAUTHENTICATED");
 }
 

@@ -10,7 +10,9 @@ use soundroom::{Application, config::Config};
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
-    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue, protocol::frame::coding::CloseCode},
+    tungstenite::{
+        Message, client::IntoClientRequest, http::HeaderValue, protocol::frame::coding::CloseCode,
+    },
 };
 
 pub struct TestApp {
@@ -24,14 +26,24 @@ static NOTICE: Once = Once::new();
 
 /// Settings for a test server; `overrides` replace or add to the defaults.
 pub fn test_config(overrides: &[(&str, &str)]) -> Config {
-    let data_dir = std::env::temp_dir().join(format!("soundroom-test-{}", uuid::Uuid::new_v4().simple()));
+    let data_dir =
+        std::env::temp_dir().join(format!("soundroom-test-{}", uuid::Uuid::new_v4().simple()));
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert("APP_ENV".into(), "test".into());
     env.insert("PORT".into(), "0".into());
     env.insert("DATA_DIR".into(), data_dir.display().to_string());
-    env.insert("JWT_ACCESS_SECRET".into(), "test-access-secret-0123456789abcdef".into());
-    env.insert("JWT_REFRESH_SECRET".into(), "test-refresh-secret-0123456789abcdef".into());
-    env.insert("JWT_2FA_SECRET".into(), "test-2fa-secret-0123456789abcdef".into());
+    env.insert(
+        "JWT_ACCESS_SECRET".into(),
+        "test-access-secret-0123456789abcdef".into(),
+    );
+    env.insert(
+        "JWT_REFRESH_SECRET".into(),
+        "test-refresh-secret-0123456789abcdef".into(),
+    );
+    env.insert(
+        "JWT_2FA_SECRET".into(),
+        "test-2fa-secret-0123456789abcdef".into(),
+    );
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             env.insert("DATABASE_URL".into(), url);
@@ -64,7 +76,12 @@ impl TestApp {
         tokio::spawn(app.run_until(async {
             let _ = rx.await;
         }));
-        Self { addr, http: reqwest::Client::new(), data_dir, shutdown: Some(tx) }
+        Self {
+            addr,
+            http: reqwest::Client::new(),
+            data_dir,
+            shutdown: Some(tx),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -77,7 +94,10 @@ impl TestApp {
 
     /// POSTs a GraphQL request (optionally signed in) and returns the JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut req = self
+            .http
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -94,7 +114,8 @@ impl TestApp {
                 json!({ "i": { "email": email, "username": username, "password": "correct horse" } }),
             )
             .await;
-        Session::from_payload(&body["data"]["register"]).unwrap_or_else(|| panic!("register failed: {body}"))
+        Session::from_payload(&body["data"]["register"])
+            .unwrap_or_else(|| panic!("register failed: {body}"))
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Value {
@@ -137,7 +158,9 @@ impl Session {
 
 /// The `extensions.code` of the first error.
 pub fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"))
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
 }
 
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -165,32 +188,51 @@ impl WsClient {
     pub async fn connect_with(app: &TestApp, protocols: &str, authorization: Option<&str>) -> Self {
         let mut request = app.ws_url().into_client_request().expect("request");
         if !protocols.is_empty() {
-            request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_str(protocols).expect("header"));
+            request.headers_mut().insert(
+                "Sec-WebSocket-Protocol",
+                HeaderValue::from_str(protocols).expect("header"),
+            );
         }
         if let Some(auth) = authorization {
-            request.headers_mut().insert("Authorization", HeaderValue::from_str(auth).expect("header"));
+            request.headers_mut().insert(
+                "Authorization",
+                HeaderValue::from_str(auth).expect("header"),
+            );
         }
-        let (stream, response) = tokio_tungstenite::connect_async(request).await.expect("ws connect");
+        let (stream, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("ws connect");
         let protocol = response
             .headers()
             .get("sec-websocket-protocol")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        Self { stream, protocol, auto_pong: true }
+        Self {
+            stream,
+            protocol,
+            auto_pong: true,
+        }
     }
 
     /// Connects with graphql-transport-ws and completes the handshake.
     pub async fn signed_in(app: &TestApp, token: Option<&str>) -> Self {
         let mut ws = Self::connect(app, "graphql-transport-ws").await;
-        let payload = token.map_or(json!({}), |t| json!({ "authorization": format!("Bearer {t}") }));
-        ws.send(json!({ "type": "connection_init", "payload": payload })).await;
+        let payload = token.map_or(
+            json!({}),
+            |t| json!({ "authorization": format!("Bearer {t}") }),
+        );
+        ws.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
         let ack = ws.recv_json().await;
         assert_eq!(ack["type"], "connection_ack", "{ack}");
         ws
     }
 
     pub async fn send(&mut self, value: Value) {
-        self.stream.send(Message::Text(value.to_string().into())).await.expect("ws send");
+        self.stream
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .expect("ws send");
     }
 
     pub async fn send_raw(&mut self, message: Message) {
@@ -204,14 +246,18 @@ impl WsClient {
 
     /// The next protocol message or the close, within [`WAIT`].
     pub async fn recv(&mut self) -> Frame {
-        self.recv_within(WAIT).await.unwrap_or_else(|| panic!("no WebSocket message within {WAIT:?}"))
+        self.recv_within(WAIT)
+            .await
+            .unwrap_or_else(|| panic!("no WebSocket message within {WAIT:?}"))
     }
 
     /// Like [`recv`](Self::recv), `None` if nothing arrives within `wait`.
     pub async fn recv_within(&mut self, wait: Duration) -> Option<Frame> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let next = tokio::time::timeout_at(deadline, self.stream.next()).await.ok()?;
+            let next = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()?;
             match next {
                 None => return Some(Frame::Closed(None, String::new())),
                 Some(Err(e)) => return Some(Frame::Closed(None, e.to_string())),
@@ -240,15 +286,18 @@ impl WsClient {
     pub async fn recv_json(&mut self) -> Value {
         match self.recv().await {
             Frame::Json(v) => v,
-            Frame::Closed(code, reason) => panic!("socket closed ({code:?}, {reason}) while a message was expected"),
+            Frame::Closed(code, reason) => {
+                panic!("socket closed ({code:?}, {reason}) while a message was expected")
+            }
         }
     }
 
-    /// Waits for the close and returns its code.
+    /// Waits for the close and returns its code; the server's keep-alive pings may come first.
     pub async fn expect_close(&mut self) -> (Option<u16>, String) {
         loop {
             match self.recv().await {
                 Frame::Closed(code, reason) => return (code, reason),
+                Frame::Json(v) if v["type"] == "ping" => continue,
                 Frame::Json(v) => panic!("expected the socket to close, got {v}"),
             }
         }
@@ -265,6 +314,12 @@ impl WsClient {
     }
 
     pub async fn close(mut self) {
-        let _ = self.stream.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame { code: CloseCode::Normal, reason: "".into() })).await;
+        let _ = self
+            .stream
+            .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "".into(),
+            }))
+            .await;
     }
 }

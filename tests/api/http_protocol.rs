@@ -6,7 +6,12 @@ use crate::helpers::TestApp;
 
 const GRJ: &str = "application/graphql-response+json";
 
-async fn post_raw(app: &TestApp, accept: Option<&str>, content_type: Option<&str>, body: &str) -> reqwest::Response {
+async fn post_raw(
+    app: &TestApp,
+    accept: Option<&str>,
+    content_type: Option<&str>,
+    body: &str,
+) -> reqwest::Response {
     let mut req = app.http.post(app.url("/graphql")).body(body.to_owned());
     if let Some(a) = accept {
         req = req.header("accept", a);
@@ -18,7 +23,11 @@ async fn post_raw(app: &TestApp, accept: Option<&str>, content_type: Option<&str
 }
 
 fn content_type(resp: &reqwest::Response) -> String {
-    resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    resp.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -30,11 +39,18 @@ async fn accept_negotiation() {
         (Some("application/json"), "application/json"),
         (Some("*/*"), "application/json"),
         (None, "application/json"),
-        (Some("application/json;q=0.5, application/graphql-response+json"), GRJ),
+        (
+            Some("application/json;q=0.5, application/graphql-response+json"),
+            GRJ,
+        ),
     ] {
         let resp = post_raw(&app, accept, Some("application/json"), q).await;
         assert_eq!(resp.status(), 200, "{accept:?}");
-        assert!(content_type(&resp).starts_with(expected), "{accept:?}: {}", content_type(&resp));
+        assert!(
+            content_type(&resp).starts_with(expected),
+            "{accept:?}: {}",
+            content_type(&resp)
+        );
         let body: Value = resp.json().await.expect("json");
         assert_eq!(body["data"]["__typename"], "Query");
     }
@@ -61,7 +77,13 @@ async fn request_errors_are_400_without_data_under_graphql_response_json() {
         assert!(json["errors"][0]["message"].is_string(), "{body}: {json}");
 
         // The legacy media type keeps 200 with errors.
-        let resp = post_raw(&app, Some("application/json"), Some("application/json"), body).await;
+        let resp = post_raw(
+            &app,
+            Some("application/json"),
+            Some("application/json"),
+            body,
+        )
+        .await;
         assert_eq!(resp.status(), 200, "{body}");
         let json: Value = resp.json().await.expect("json");
         assert!(json["errors"].is_array(), "{body}: {json}");
@@ -81,7 +103,10 @@ async fn field_errors_keep_200_and_data() {
     assert_eq!(resp.status(), 200);
     let json: Value = resp.json().await.expect("json");
     assert_eq!(json["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
-    assert!(json.get("data").is_some(), "execution errors keep the data entry: {json}");
+    assert!(
+        json.get("data").is_some(),
+        "execution errors keep the data entry: {json}"
+    );
 }
 
 #[tokio::test]
@@ -89,9 +114,22 @@ async fn post_needs_a_json_content_type_and_a_body() {
     let app = TestApp::spawn().await;
     let q = r#"{"query":"{ __typename }"}"#;
     assert_eq!(post_raw(&app, None, None, q).await.status(), 415);
-    assert_eq!(post_raw(&app, None, Some("text/plain"), q).await.status(), 415);
-    assert_eq!(post_raw(&app, None, Some("application/json; charset=latin1"), q).await.status(), 415);
-    assert_eq!(post_raw(&app, None, Some("application/json; charset=utf-8"), q).await.status(), 200);
+    assert_eq!(
+        post_raw(&app, None, Some("text/plain"), q).await.status(),
+        415
+    );
+    assert_eq!(
+        post_raw(&app, None, Some("application/json; charset=latin1"), q)
+            .await
+            .status(),
+        415
+    );
+    assert_eq!(
+        post_raw(&app, None, Some("application/json; charset=utf-8"), q)
+            .await
+            .status(),
+        200
+    );
     let empty = post_raw(&app, Some(GRJ), Some("application/json"), "").await;
     assert_eq!(empty.status(), 400);
 }
@@ -102,7 +140,13 @@ async fn get_runs_queries_but_not_mutations() {
     let resp = app
         .http
         .get(app.url("/graphql"))
-        .query(&[("query", "query Type($name: String!) { __type(name: $name) { name } }"), ("variables", r#"{"name":"User"}"#)])
+        .query(&[
+            (
+                "query",
+                "query Type($name: String!) { __type(name: $name) { name } }",
+            ),
+            ("variables", r#"{"name":"User"}"#),
+        ])
         .send()
         .await
         .expect("send");
@@ -110,12 +154,22 @@ async fn get_runs_queries_but_not_mutations() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["data"]["__type"]["name"], "User");
 
-    for query in ["mutation { logout(refreshToken: \"x\") }", "query A { serverTime } mutation B { logout(refreshToken: \"x\") }"] {
+    for query in [
+        "mutation { logout(refreshToken: \"x\") }",
+        "query A { serverTime } mutation B { logout(refreshToken: \"x\") }",
+    ] {
         let mut params = vec![("query", query)];
         if query.contains("mutation B") {
             params.push(("operationName", "B"));
         }
-        let resp = app.http.get(app.url("/graphql")).header("accept", GRJ).query(&params).send().await.expect("send");
+        let resp = app
+            .http
+            .get(app.url("/graphql"))
+            .header("accept", GRJ)
+            .query(&params)
+            .send()
+            .await
+            .expect("send");
         assert_eq!(resp.status(), 405, "{query}");
         assert_eq!(resp.headers()["allow"], "POST");
     }
@@ -124,21 +178,44 @@ async fn get_runs_queries_but_not_mutations() {
 #[tokio::test]
 async fn graphiql_is_served() {
     let app = TestApp::spawn().await;
-    let resp = app.http.get(app.url("/graphiql")).send().await.expect("send");
+    let resp = app
+        .http
+        .get(app.url("/graphiql"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.expect("text");
     assert!(html.contains("graphiql") && html.contains("/graphql"));
     // A browser opening /graphql itself gets the playground too.
-    let resp = app.http.get(app.url("/graphql")).header("accept", "text/html").send().await.expect("send");
+    let resp = app
+        .http
+        .get(app.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("send");
     assert!(resp.text().await.expect("text").contains("graphiql"));
 }
 
 #[tokio::test]
 async fn health_and_ready() {
     let app = TestApp::spawn().await;
-    let health: Value = app.http.get(app.url("/health")).send().await.expect("send").json().await.expect("json");
+    let health: Value = app
+        .http
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(health["status"], "ok");
-    assert!(health["version"].is_string() && health["uptimeSeconds"].is_u64() && health["timestamp"].is_string());
+    assert!(
+        health["version"].is_string()
+            && health["uptimeSeconds"].is_u64()
+            && health["timestamp"].is_string()
+    );
     let resp = app.http.get(app.url("/ready")).send().await.expect("send");
     assert_eq!(resp.status(), 200);
     let ready: Value = resp.json().await.expect("json");
@@ -149,25 +226,47 @@ async fn health_and_ready() {
 async fn request_ids_cors_and_compression() {
     let app = TestApp::spawn().await;
     let resp = app.http.get(app.url("/health")).send().await.expect("send");
-    let id = resp.headers().get("x-request-id").expect("request id").to_str().expect("ascii");
+    let id = resp
+        .headers()
+        .get("x-request-id")
+        .expect("request id")
+        .to_str()
+        .expect("ascii");
     assert_eq!(id.len(), 36);
-    let resp = app.http.get(app.url("/health")).header("x-request-id", "abc-123").send().await.expect("send");
-    assert_eq!(resp.headers()["x-request-id"], "abc-123", "a client's request id is kept");
+    let resp = app
+        .http
+        .get(app.url("/health"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        resp.headers()["x-request-id"],
+        "abc-123",
+        "a client's request id is kept"
+    );
 
     let preflight = app
         .http
         .request(reqwest::Method::OPTIONS, app.url("/graphql"))
         .header("origin", "http://localhost:5173")
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization,content-type")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
         .send()
         .await
         .expect("send");
     assert!(preflight.status().is_success());
-    assert_eq!(preflight.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
 
     // A large response is compressed for clients that accept it.
-    let introspection = json!({ "query": "{ __schema { types { name fields { name description } } } }" });
+    let introspection =
+        json!({ "query": "{ __schema { types { name fields { name description } } } }" });
     let resp = app
         .http
         .post(app.url("/graphql"))
@@ -176,13 +275,21 @@ async fn request_ids_cors_and_compression() {
         .send()
         .await
         .expect("send");
-    assert_eq!(resp.headers().get("content-encoding").map(|v| v.to_str().unwrap_or("")), Some("gzip"));
+    assert_eq!(
+        resp.headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap_or("")),
+        Some("gzip")
+    );
 }
 
 #[tokio::test]
 async fn cors_allows_only_configured_origins() {
     let app = TestApp::spawn_with(&[("CORS_ORIGINS", "https://app.example")]).await;
-    for (origin, allowed) in [("https://app.example", true), ("https://evil.example", false)] {
+    for (origin, allowed) in [
+        ("https://app.example", true),
+        ("https://evil.example", false),
+    ] {
         let resp = app
             .http
             .request(reqwest::Method::OPTIONS, app.url("/graphql"))
@@ -191,7 +298,11 @@ async fn cors_allows_only_configured_origins() {
             .send()
             .await
             .expect("send");
-        assert_eq!(resp.headers().get("access-control-allow-origin").is_some(), allowed, "{origin}");
+        assert_eq!(
+            resp.headers().get("access-control-allow-origin").is_some(),
+            allowed,
+            "{origin}"
+        );
     }
 }
 
@@ -206,9 +317,27 @@ async fn oversized_bodies_are_refused() {
 #[tokio::test]
 async fn overly_complex_queries_are_refused_before_running() {
     let app = TestApp::spawn_with(&[("GRAPHQL_MAX_COMPLEXITY", "50")]).await;
-    let wide = format!("{{ {} }}", (0..60).map(|i| format!("a{i}: serverTime")).collect::<Vec<_>>().join(" "));
-    let resp = post_raw(&app, Some(GRJ), Some("application/json"), &json!({ "query": wide }).to_string()).await;
+    let wide = format!(
+        "{{ {} }}",
+        (0..60)
+            .map(|i| format!("a{i}: serverTime"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let resp = post_raw(
+        &app,
+        Some(GRJ),
+        Some("application/json"),
+        &json!({ "query": wide }).to_string(),
+    )
+    .await;
     assert_eq!(resp.status(), 400);
     let body: Value = resp.json().await.expect("json");
-    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("too complex"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("too complex"),
+        "{body}"
+    );
 }

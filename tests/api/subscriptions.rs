@@ -26,7 +26,13 @@ async fn profile_updates_reach_every_device_of_the_user_only() {
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let before = chrono::Utc::now().timestamp_millis() as f64;
-    let body = app.gql(Some(&ann.access), UPDATE, json!({ "i": { "username": "Ann B" } })).await;
+    let body = app
+        .gql(
+            Some(&ann.access),
+            UPDATE,
+            json!({ "i": { "username": "Ann B" } }),
+        )
+        .await;
     assert_eq!(body["data"]["updateProfile"]["username"], "Ann B", "{body}");
 
     for ws in [&mut phone, &mut laptop] {
@@ -39,12 +45,26 @@ async fn profile_updates_reach_every_device_of_the_user_only() {
         assert_eq!(event["user"]["email"], "ann-ev@example.com");
         assert!(event["serverTimeMs"].as_f64().expect("serverTimeMs") >= before);
     }
-    assert!(stranger.recv_within(Duration::from_millis(300)).await.is_none(), "bob must not see ann's events");
+    assert!(
+        stranger
+            .recv_within(Duration::from_millis(300))
+            .await
+            .is_none(),
+        "bob must not see ann's events"
+    );
 
     // Bob's own change reaches bob, and it is the first thing he sees.
-    app.gql(Some(&bob.access), UPDATE, json!({ "i": { "username": "Bob C" } })).await;
+    app.gql(
+        Some(&bob.access),
+        UPDATE,
+        json!({ "i": { "username": "Bob C" } }),
+    )
+    .await;
     let msg = stranger.next_for("ev").await;
-    assert_eq!(msg["payload"]["data"]["userEvents"]["user"]["username"], "Bob C");
+    assert_eq!(
+        msg["payload"]["data"]["userEvents"]["user"]["username"],
+        "Bob C"
+    );
 }
 
 #[tokio::test]
@@ -72,6 +92,11 @@ async fn completing_a_subscription_releases_its_topic() {
     ws.send(json!({ "id": "ev", "type": "complete" })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     // After complete, no more events for that id.
-    app.gql(Some(&ann.access), UPDATE, json!({ "i": { "username": "after" } })).await;
+    app.gql(
+        Some(&ann.access),
+        UPDATE,
+        json!({ "i": { "username": "after" } }),
+    )
+    .await;
     assert!(ws.recv_within(Duration::from_millis(300)).await.is_none());
 }

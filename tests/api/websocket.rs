@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
-use crate::helpers::{Frame, TestApp, WsClient, code};
+use crate::helpers::{TestApp, WsClient, code};
 
 const ME: &str = "{ me { id email } }";
 
@@ -27,19 +27,32 @@ async fn token_in_connection_init_payload() {
 async fn token_in_upgrade_header() {
     let app = TestApp::spawn().await;
     let s = app.register("hdr@example.com", "hdr").await;
-    let mut ws = WsClient::connect_with(&app, "graphql-transport-ws", Some(&format!("Bearer {}", s.access))).await;
+    let mut ws = WsClient::connect_with(
+        &app,
+        "graphql-transport-ws",
+        Some(&format!("Bearer {}", s.access)),
+    )
+    .await;
     ws.send(json!({ "type": "connection_init" })).await;
     assert_eq!(ws.recv_json().await["type"], "connection_ack");
     ws.subscribe("1", ME, json!({})).await;
-    assert_eq!(ws.next_for("1").await["payload"]["data"]["me"]["id"], s.user_id.as_str());
+    assert_eq!(
+        ws.next_for("1").await["payload"]["data"]["me"]["id"],
+        s.user_id.as_str()
+    );
 }
 
 #[tokio::test]
 async fn bad_token_closes_with_4403() {
     let app = TestApp::spawn().await;
-    for payload in [json!({ "authorization": "Bearer nope" }), json!({ "authorization": 42 }), json!({ "authorization": "Basic x" })] {
+    for payload in [
+        json!({ "authorization": "Bearer nope" }),
+        json!({ "authorization": 42 }),
+        json!({ "authorization": "Basic x" }),
+    ] {
         let mut ws = WsClient::connect(&app, "graphql-transport-ws").await;
-        ws.send(json!({ "type": "connection_init", "payload": payload })).await;
+        ws.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
         assert_eq!(ws.expect_close().await.0, Some(4403), "{payload}");
     }
     // A bad header token with no payload token is refused too.
@@ -52,17 +65,22 @@ async fn bad_token_closes_with_4403() {
 async fn anonymous_sockets_run_public_operations_and_get_errors_for_private_ones() {
     let app = TestApp::spawn().await;
     let mut ws = WsClient::signed_in(&app, None).await;
-    ws.subscribe("1", "{ me { id } serverTime }", json!({})).await;
+    ws.subscribe("1", "{ me { id } serverTime }", json!({}))
+        .await;
     let next = ws.next_for("1").await;
     assert_eq!(next["payload"]["data"]["me"], serde_json::Value::Null);
     assert!(next["payload"]["data"]["serverTime"].is_f64());
     assert_eq!(ws.next_for("1").await["type"], "complete");
 
     // A subscription that may not be opened is an `error` message; the socket stays open.
-    ws.subscribe("2", "subscription { userEvents { __typename } }", json!({})).await;
+    ws.subscribe("2", "subscription { userEvents { __typename } }", json!({}))
+        .await;
     let error = ws.next_for("2").await;
     assert_eq!(error["type"], "error", "{error}");
-    assert_eq!(error["payload"][0]["extensions"]["code"], "UNAUTHENTICATED", "{error}");
+    assert_eq!(
+        error["payload"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{error}"
+    );
     ws.send(json!({ "type": "ping" })).await;
     assert_eq!(ws.recv_json().await["type"], "pong");
     // The id is free again after an error.
@@ -121,8 +139,18 @@ async fn duplicate_subscription_id_closes_with_4409() {
     let app = TestApp::spawn().await;
     let s = app.register("dup-ws@example.com", "dup").await;
     let mut ws = WsClient::signed_in(&app, Some(&s.access)).await;
-    ws.subscribe("same", "subscription { userEvents { __typename } }", json!({})).await;
-    ws.subscribe("same", "subscription { userEvents { __typename } }", json!({})).await;
+    ws.subscribe(
+        "same",
+        "subscription { userEvents { __typename } }",
+        json!({}),
+    )
+    .await;
+    ws.subscribe(
+        "same",
+        "subscription { userEvents { __typename } }",
+        json!({}),
+    )
+    .await;
     let (code, reason) = ws.expect_close().await;
     assert_eq!(code, Some(4409));
     assert!(reason.contains("same"), "{reason}");
@@ -133,7 +161,8 @@ async fn completed_ids_may_be_reused() {
     let app = TestApp::spawn().await;
     let s = app.register("reuse@example.com", "reuse").await;
     let mut ws = WsClient::signed_in(&app, Some(&s.access)).await;
-    ws.subscribe("a", "subscription { userEvents { __typename } }", json!({})).await;
+    ws.subscribe("a", "subscription { userEvents { __typename } }", json!({}))
+        .await;
     ws.send(json!({ "id": "a", "type": "complete" })).await;
     ws.subscribe("a", "{ serverTime }", json!({})).await;
     assert_eq!(ws.next_for("a").await["type"], "next");
@@ -151,7 +180,8 @@ async fn second_connection_init_closes_with_4429() {
 async fn ping_pong_both_ways() {
     let app = TestApp::spawn_with(&[("WS_KEEPALIVE_MS", "200")]).await;
     let mut ws = WsClient::signed_in(&app, None).await;
-    ws.send(json!({ "type": "ping", "payload": { "t": 1 } })).await;
+    ws.send(json!({ "type": "ping", "payload": { "t": 1 } }))
+        .await;
     let pong = ws.recv_json().await;
     assert_eq!(pong, json!({ "type": "pong", "payload": { "t": 1 } }));
     ws.auto_pong = false;
@@ -167,16 +197,16 @@ async fn a_silent_peer_is_dropped_and_an_answering_one_is_kept() {
     let mut silent = WsClient::signed_in(&app, None).await;
     silent.auto_pong = false;
     // `alive` answers pings (the helper does it while reading); `silent` reads nothing at all.
-    assert!(alive.recv_within(Duration::from_millis(1500)).await.is_none());
+    assert!(
+        alive
+            .recv_within(Duration::from_millis(1500))
+            .await
+            .is_none()
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
-    match silent.recv_within(Duration::from_secs(3)).await {
-        Some(Frame::Closed(..)) => {}
-        other => {
-            // Pings queued before the drop may come first; the close must follow.
-            assert!(matches!(other, Some(Frame::Json(_))), "{other:?}");
-            assert!(matches!(silent.expect_close().await, (_, _)));
-        }
-    }
+    // The server gave up on it: after the pings it queued, the connection ends.
+    let (code, _) = silent.expect_close().await;
+    assert_ne!(code, Some(4400));
     alive.subscribe("1", "{ serverTime }", json!({})).await;
     assert_eq!(alive.next_for("1").await["type"], "next");
 }
@@ -199,7 +229,8 @@ async fn legacy_graphql_ws_protocol() {
     assert_eq!(ws.protocol.as_deref(), Some("graphql-ws"));
     ws.send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", s.access) } })).await;
     assert_eq!(ws.recv_json().await["type"], "connection_ack");
-    ws.send(json!({ "id": "1", "type": "start", "payload": { "query": ME } })).await;
+    ws.send(json!({ "id": "1", "type": "start", "payload": { "query": ME } }))
+        .await;
     let data = ws.next_for("1").await;
     assert_eq!(data["type"], "data");
     assert_eq!(data["payload"]["data"]["me"]["id"], s.user_id.as_str());
@@ -208,7 +239,8 @@ async fn legacy_graphql_ws_protocol() {
     assert!(matches!(ws.expect_close().await, (Some(1000), _)));
 
     let mut bad = WsClient::connect(&app, "graphql-ws").await;
-    bad.send(json!({ "type": "connection_init", "payload": { "authorization": "Bearer nope" } })).await;
+    bad.send(json!({ "type": "connection_init", "payload": { "authorization": "Bearer nope" } }))
+        .await;
     assert_eq!(bad.recv_json().await["type"], "connection_error");
     assert_eq!(bad.expect_close().await.0, Some(4403));
 }
@@ -220,7 +252,8 @@ async fn the_clients_first_supported_subprotocol_is_chosen_and_spoken() {
     assert_eq!(ws.protocol.as_deref(), Some("graphql-ws"));
     ws.send(json!({ "type": "connection_init" })).await;
     assert_eq!(ws.recv_json().await["type"], "connection_ack");
-    ws.send(json!({ "id": "1", "type": "start", "payload": { "query": "{ serverTime }" } })).await;
+    ws.send(json!({ "id": "1", "type": "start", "payload": { "query": "{ serverTime }" } }))
+        .await;
     assert_eq!(ws.next_for("1").await["type"], "data");
 
     let ws = WsClient::connect(&app, "unknown, graphql-transport-ws").await;
@@ -229,7 +262,9 @@ async fn the_clients_first_supported_subprotocol_is_chosen_and_spoken() {
     // Only unknown subprotocols: none is echoed, so strict clients (tungstenite, like browsers)
     // fail the handshake; a lenient one is closed with 4406.
     let mut request = app.ws_url().into_client_request().expect("request");
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "soap".parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "soap".parse().expect("header"));
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
 }
 
@@ -244,7 +279,10 @@ async fn mutations_run_over_the_socket() {
     )
     .await;
     let next = ws.next_for("m").await;
-    assert_eq!(next["payload"]["data"]["register"]["user"]["email"], "viaws@example.com", "{next}");
+    assert_eq!(
+        next["payload"]["data"]["register"]["user"]["email"], "viaws@example.com",
+        "{next}"
+    );
     // A failing mutation with no data at all comes back as `error`, with its code.
     ws.subscribe(
         "m2",

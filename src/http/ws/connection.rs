@@ -28,7 +28,10 @@ pub struct WsConfig {
 
 impl From<&Config> for WsConfig {
     fn from(c: &Config) -> Self {
-        Self { init_timeout: c.ws_init_timeout, keepalive: c.ws_keepalive_interval }
+        Self {
+            init_timeout: c.ws_init_timeout,
+            keepalive: c.ws_keepalive_interval,
+        }
     }
 }
 
@@ -67,15 +70,25 @@ pub async fn refuse(mut socket: WebSocket) {
         .await;
 }
 
-pub async fn serve(socket: WebSocket, protocol: Protocol, state: HttpState, config: WsConfig, header_auth: Option<String>) {
+pub async fn serve(
+    socket: WebSocket,
+    protocol: Protocol,
+    state: HttpState,
+    config: WsConfig,
+    header_auth: Option<String>,
+) {
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(64);
-    let mut ops = Operations { running: HashMap::new(), next_generation: 0 };
+    let mut ops = Operations {
+        running: HashMap::new(),
+        next_generation: 0,
+    };
     let mut viewer: Option<Viewer> = None;
     let init_deadline = sleep(config.init_timeout);
     tokio::pin!(init_deadline);
     let mut expiry: Option<Pin<Box<Sleep>>> = None;
-    let mut keepalive = tokio::time::interval_at(Instant::now() + config.keepalive, config.keepalive);
+    let mut keepalive =
+        tokio::time::interval_at(Instant::now() + config.keepalive, config.keepalive);
     let mut last_seen = Instant::now();
 
     let exit = loop {
@@ -190,18 +203,30 @@ pub async fn serve(socket: WebSocket, protocol: Protocol, state: HttpState, conf
 
     drop(ops);
     if let Exit::Close(code, reason) = exit {
-        let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+        let _ = sink
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await;
     }
     let _ = sink.close().await;
 }
 
 /// The viewer of a connection: the `connection_init` payload's `authorization` wins over the
 /// upgrade request's header; neither means anonymous; a bad one is refused.
-fn authenticate(state: &HttpState, payload: Option<&serde_json::Map<String, Value>>, header: Option<&str>) -> Result<Viewer, AppError> {
+fn authenticate(
+    state: &HttpState,
+    payload: Option<&serde_json::Map<String, Value>>,
+    header: Option<&str>,
+) -> Result<Viewer, AppError> {
     let from_payload = payload.and_then(|p| {
         p.get("authorization")
             .or_else(|| p.get("Authorization"))
-            .or_else(|| p.get("headers").and_then(|h| h.get("authorization").or_else(|| h.get("Authorization"))))
+            .or_else(|| {
+                p.get("headers")
+                    .and_then(|h| h.get("authorization").or_else(|| h.get("Authorization")))
+            })
     });
     let value = match from_payload {
         Some(Value::String(s)) => Some(s.as_str()),
@@ -233,9 +258,21 @@ async fn run_operation(
     while let Some(response) = responses.next().await {
         let text = if first && is_failure(&response) {
             failed = true;
-            encode(protocol, ServerMessage::Error { id: &id, errors: &response.errors })
+            encode(
+                protocol,
+                ServerMessage::Error {
+                    id: &id,
+                    errors: &response.errors,
+                },
+            )
         } else {
-            encode(protocol, ServerMessage::Next { id: &id, response: &response })
+            encode(
+                protocol,
+                ServerMessage::Next {
+                    id: &id,
+                    response: &response,
+                },
+            )
         };
         first = false;
         if out.send(Outbound::Text(text)).await.is_err() {
@@ -246,7 +283,12 @@ async fn run_operation(
         }
     }
     if !failed {
-        let _ = out.send(Outbound::Text(encode(protocol, ServerMessage::Complete { id: &id }))).await;
+        let _ = out
+            .send(Outbound::Text(encode(
+                protocol,
+                ServerMessage::Complete { id: &id },
+            )))
+            .await;
     }
     let _ = out.send(Outbound::Finished { id, generation }).await;
 }

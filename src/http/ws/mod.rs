@@ -30,14 +30,23 @@ pub fn upgrade(state: HttpState, mut upgrade: WebSocketUpgrade, headers: &Header
     if let Some(protocol) = chosen {
         upgrade.set_selected_protocol(HeaderValue::from_static(protocol.name()));
     }
-    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("<invalid>").to_owned());
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("<invalid>").to_owned());
     let refused = chosen.is_none() && !offered.is_empty();
     let config = WsConfig::from(&state.app.config);
     upgrade.on_upgrade(move |socket| async move {
         if refused {
             connection::refuse(socket).await;
         } else {
-            connection::serve(socket, chosen.unwrap_or(Protocol::TransportWs), state, config, authorization).await;
+            connection::serve(
+                socket,
+                chosen.unwrap_or(Protocol::TransportWs),
+                state,
+                config,
+                authorization,
+            )
+            .await;
         }
     })
 }

@@ -42,11 +42,20 @@ pub mod close {
 
 #[derive(Debug)]
 pub enum ClientMessage {
-    ConnectionInit { payload: Option<serde_json::Map<String, Value>> },
-    Ping { payload: Option<Value> },
+    ConnectionInit {
+        payload: Option<serde_json::Map<String, Value>>,
+    },
+    Ping {
+        payload: Option<Value>,
+    },
     Pong,
-    Subscribe { id: String, request: Box<GqlRequest> },
-    Complete { id: String },
+    Subscribe {
+        id: String,
+        request: Box<GqlRequest>,
+    },
+    Complete {
+        id: String,
+    },
     /// Legacy `connection_terminate`.
     Terminate,
 }
@@ -63,7 +72,9 @@ pub fn parse(protocol: Protocol, text: &str) -> Result<ClientMessage, String> {
     let payload = msg.remove("payload");
     let id = || match msg.get("id") {
         Some(Value::String(id)) if !id.is_empty() => Ok(id.clone()),
-        _ => Err(format!("\"{kind}\" message requires a non-empty string 'id'")),
+        _ => Err(format!(
+            "\"{kind}\" message requires a non-empty string 'id'"
+        )),
     };
     match (protocol, kind.as_str()) {
         (_, "connection_init") => match payload {
@@ -75,18 +86,28 @@ pub fn parse(protocol: Protocol, text: &str) -> Result<ClientMessage, String> {
         (Protocol::TransportWs, "pong") => Ok(ClientMessage::Pong),
         (Protocol::TransportWs, "subscribe") | (Protocol::LegacyWs, "start") => {
             let id = id()?;
-            let request = subscribe_payload(payload).map_err(|e| format!("Invalid \"{kind}\" payload: {e}"))?;
-            Ok(ClientMessage::Subscribe { id, request: Box::new(request) })
+            let request = subscribe_payload(payload)
+                .map_err(|e| format!("Invalid \"{kind}\" payload: {e}"))?;
+            Ok(ClientMessage::Subscribe {
+                id,
+                request: Box::new(request),
+            })
         }
-        (Protocol::TransportWs, "complete") | (Protocol::LegacyWs, "stop") => Ok(ClientMessage::Complete { id: id()? }),
+        (Protocol::TransportWs, "complete") | (Protocol::LegacyWs, "stop") => {
+            Ok(ClientMessage::Complete { id: id()? })
+        }
         (Protocol::LegacyWs, "connection_terminate") => Ok(ClientMessage::Terminate),
         (_, other) => Err(format!("Unexpected message type \"{other}\"")),
     }
 }
 
 fn subscribe_payload(payload: Option<Value>) -> Result<GqlRequest, &'static str> {
-    let Some(Value::Object(mut p)) = payload else { return Err("payload must be an object") };
-    let Some(Value::String(query)) = p.remove("query") else { return Err("'query' must be a string") };
+    let Some(Value::Object(mut p)) = payload else {
+        return Err("payload must be an object");
+    };
+    let Some(Value::String(query)) = p.remove("query") else {
+        return Err("'query' must be a string");
+    };
     let mut request = GqlRequest::new(query);
     match p.remove("operationName") {
         None | Some(Value::Null) => {}
@@ -114,29 +135,49 @@ fn subscribe_payload(payload: Option<Value>) -> Result<GqlRequest, &'static str>
 pub enum ServerMessage<'a> {
     ConnectionAck,
     /// Legacy: the init was refused (sent before closing).
-    ConnectionError { message: &'a str },
+    ConnectionError {
+        message: &'a str,
+    },
     Ping,
-    Pong { payload: Option<Value> },
+    Pong {
+        payload: Option<Value>,
+    },
     /// Legacy keep-alive.
     KeepAlive,
-    Next { id: &'a str, response: &'a GqlResponse },
-    Error { id: &'a str, errors: &'a [ServerError] },
-    Complete { id: &'a str },
+    Next {
+        id: &'a str,
+        response: &'a GqlResponse,
+    },
+    Error {
+        id: &'a str,
+        errors: &'a [ServerError],
+    },
+    Complete {
+        id: &'a str,
+    },
 }
 
 pub fn encode(protocol: Protocol, msg: ServerMessage<'_>) -> String {
     let value = match msg {
         ServerMessage::ConnectionAck => json!({ "type": "connection_ack" }),
-        ServerMessage::ConnectionError { message } => json!({ "type": "connection_error", "payload": { "message": message } }),
+        ServerMessage::ConnectionError { message } => {
+            json!({ "type": "connection_error", "payload": { "message": message } })
+        }
         ServerMessage::Ping => json!({ "type": "ping" }),
         ServerMessage::Pong { payload: Some(p) } => json!({ "type": "pong", "payload": p }),
         ServerMessage::Pong { payload: None } => json!({ "type": "pong" }),
         ServerMessage::KeepAlive => json!({ "type": "ka" }),
         ServerMessage::Next { id, response } => {
-            let kind = if protocol == Protocol::TransportWs { "next" } else { "data" };
+            let kind = if protocol == Protocol::TransportWs {
+                "next"
+            } else {
+                "data"
+            };
             json!({ "type": kind, "id": id, "payload": response })
         }
-        ServerMessage::Error { id, errors } => json!({ "type": "error", "id": id, "payload": errors }),
+        ServerMessage::Error { id, errors } => {
+            json!({ "type": "error", "id": id, "payload": errors })
+        }
         ServerMessage::Complete { id } => json!({ "type": "complete", "id": id }),
     };
     value.to_string()
@@ -149,20 +190,35 @@ mod tests {
     #[test]
     fn parses_transport_ws_messages() {
         let p = Protocol::TransportWs;
-        assert!(matches!(parse(p, r#"{"type":"connection_init"}"#), Ok(ClientMessage::ConnectionInit { payload: None })));
         assert!(matches!(
-            parse(p, r#"{"type":"connection_init","payload":{"authorization":"Bearer x"}}"#),
+            parse(p, r#"{"type":"connection_init"}"#),
+            Ok(ClientMessage::ConnectionInit { payload: None })
+        ));
+        assert!(matches!(
+            parse(
+                p,
+                r#"{"type":"connection_init","payload":{"authorization":"Bearer x"}}"#
+            ),
             Ok(ClientMessage::ConnectionInit { payload: Some(_) })
         ));
-        assert!(matches!(parse(p, r#"{"type":"ping","payload":{"a":1}}"#), Ok(ClientMessage::Ping { payload: Some(_) })));
-        match parse(p, r#"{"id":"1","type":"subscribe","payload":{"query":"{ a }","variables":{"x":1}}}"#) {
+        assert!(matches!(
+            parse(p, r#"{"type":"ping","payload":{"a":1}}"#),
+            Ok(ClientMessage::Ping { payload: Some(_) })
+        ));
+        match parse(
+            p,
+            r#"{"id":"1","type":"subscribe","payload":{"query":"{ a }","variables":{"x":1}}}"#,
+        ) {
             Ok(ClientMessage::Subscribe { id, request }) => {
                 assert_eq!(id, "1");
                 assert_eq!(request.query, "{ a }");
             }
             other => panic!("unexpected {other:?}"),
         }
-        assert!(matches!(parse(p, r#"{"id":"1","type":"complete"}"#), Ok(ClientMessage::Complete { .. })));
+        assert!(matches!(
+            parse(p, r#"{"id":"1","type":"complete"}"#),
+            Ok(ClientMessage::Complete { .. })
+        ));
     }
 
     #[test]
@@ -187,14 +243,41 @@ mod tests {
     #[test]
     fn legacy_names() {
         let p = Protocol::LegacyWs;
-        assert!(matches!(parse(p, r#"{"id":"1","type":"start","payload":{"query":"{a}"}}"#), Ok(ClientMessage::Subscribe { .. })));
-        assert!(matches!(parse(p, r#"{"id":"1","type":"stop"}"#), Ok(ClientMessage::Complete { .. })));
-        assert!(matches!(parse(p, r#"{"type":"connection_terminate"}"#), Ok(ClientMessage::Terminate)));
-        assert!(parse(p, r#"{"type":"subscribe","id":"1","payload":{"query":"{a}"}}"#).is_err());
+        assert!(matches!(
+            parse(p, r#"{"id":"1","type":"start","payload":{"query":"{a}"}}"#),
+            Ok(ClientMessage::Subscribe { .. })
+        ));
+        assert!(matches!(
+            parse(p, r#"{"id":"1","type":"stop"}"#),
+            Ok(ClientMessage::Complete { .. })
+        ));
+        assert!(matches!(
+            parse(p, r#"{"type":"connection_terminate"}"#),
+            Ok(ClientMessage::Terminate)
+        ));
+        assert!(
+            parse(
+                p,
+                r#"{"type":"subscribe","id":"1","payload":{"query":"{a}"}}"#
+            )
+            .is_err()
+        );
         let response = GqlResponse::new(async_graphql::Value::Null);
-        let data = encode(p, ServerMessage::Next { id: "1", response: &response });
+        let data = encode(
+            p,
+            ServerMessage::Next {
+                id: "1",
+                response: &response,
+            },
+        );
         assert!(data.contains(r#""type":"data""#), "{data}");
-        let next = encode(Protocol::TransportWs, ServerMessage::Next { id: "1", response: &response });
+        let next = encode(
+            Protocol::TransportWs,
+            ServerMessage::Next {
+                id: "1",
+                response: &response,
+            },
+        );
         assert!(next.contains(r#""type":"next""#), "{next}");
     }
 }
