@@ -2,8 +2,9 @@
 //!
 //! - `Accept` negotiation: `application/graphql-response+json` when the client asks for it,
 //!   `application/json` for `application/json`, `*/*` or no `Accept`; anything else is 406.
-//! - Request errors (bad JSON, bad parameters, parse and validation errors) have no `data`
-//!   entry and are 400 under `application/graphql-response+json`, 200 under `application/json`.
+//! - A malformed request (no body, bad JSON, a parameter of the wrong type) is 400 whatever the
+//!   media type. A document that fails to parse or validate has no `data` entry and is 400 under
+//!   `application/graphql-response+json`, 200 under legacy `application/json`.
 //! - POST needs `Content-Type: application/json` (415 otherwise); GET runs queries only (405
 //!   with `Allow: POST` for mutations); a GET with a WebSocket upgrade goes to [`super::ws`].
 
@@ -40,8 +41,9 @@ impl Format {
         }
     }
 
-    /// The status of a request error: 400 under the new media type, 200 under legacy JSON.
-    fn request_error_status(self) -> StatusCode {
+    /// The status of a document that fails to parse or validate: 400 under the new media type,
+    /// 200 under legacy JSON.
+    fn document_error_status(self) -> StatusCode {
         match self {
             Format::GraphqlResponseJson => StatusCode::BAD_REQUEST,
             Format::Json => StatusCode::OK,
@@ -175,7 +177,7 @@ fn render(format: Format, response: GqlResponse) -> Response {
     let mut http_headers = response.http_headers.clone();
     let (status, body) = if is_request_error {
         (
-            format.request_error_status(),
+            format.document_error_status(),
             serde_json::json!({ "errors": response.errors }),
         )
     } else {
@@ -213,8 +215,9 @@ fn auth_error(format: Format, err: AppError) -> Response {
     resp
 }
 
+/// A request that is not well-formed GraphQL over HTTP: 400.
 fn request_error(format: Format, message: &str) -> Response {
-    request_error_with_status(format, format.request_error_status(), message)
+    request_error_with_status(format, StatusCode::BAD_REQUEST, message)
 }
 
 fn request_error_with_status(format: Format, status: StatusCode, message: &str) -> Response {

@@ -59,16 +59,34 @@ async fn accept_negotiation() {
 }
 
 #[tokio::test]
-async fn request_errors_are_400_without_data_under_graphql_response_json() {
+async fn malformed_requests_are_400_whatever_the_media_type() {
     let app = TestApp::spawn().await;
     for body in [
         r#"{ "not a JSON"#,
         r#"{"qeury":"{ __typename }"}"#,
-        r#"{"query":"{"}"#,
-        r#"{"query":"{ doesNotExist }"}"#,
+        r#"{"query":{"obj":"ect"}}"#,
         r#"{"query":"{ __typename }","variables":"x"}"#,
         r#"{"query":"{ __typename }","operationName":0}"#,
         r#"{"query":"{ __typename }","extensions":[1]}"#,
+        r#"[{"query":"{ __typename }"}]"#,
+    ] {
+        for accept in [GRJ, "application/json"] {
+            let resp = post_raw(&app, Some(accept), Some("application/json"), body).await;
+            assert_eq!(resp.status(), 400, "{accept}: {body}");
+            let json: Value = resp.json().await.expect("json");
+            assert!(json.get("data").is_none(), "{body}: {json}");
+            assert!(json["errors"][0]["message"].is_string(), "{body}: {json}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn document_errors_are_400_under_graphql_response_json_and_200_under_json() {
+    let app = TestApp::spawn().await;
+    for body in [
+        r#"{"query":"{"}"#,
+        r#"{"query":"{ doesNotExist }"}"#,
+        r#"{"query":"query Q { serverTime }","operationName":"Other"}"#,
     ] {
         let resp = post_raw(&app, Some(GRJ), Some("application/json"), body).await;
         assert_eq!(resp.status(), 400, "{body}");
@@ -76,7 +94,6 @@ async fn request_errors_are_400_without_data_under_graphql_response_json() {
         assert!(json.get("data").is_none(), "{body}: {json}");
         assert!(json["errors"][0]["message"].is_string(), "{body}: {json}");
 
-        // The legacy media type keeps 200 with errors.
         let resp = post_raw(
             &app,
             Some("application/json"),
