@@ -4,7 +4,11 @@ use std::{ops::Deref, sync::Arc, time::Instant};
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::TokenService, config::Config, realtime::EventBus};
+use crate::{
+    auth::TokenService,
+    config::Config,
+    realtime::{EventBus, Presence},
+};
 
 #[derive(Clone)]
 pub struct AppState(Arc<App>);
@@ -14,6 +18,7 @@ pub struct App {
     pub db: DatabaseConnection,
     pub tokens: TokenService,
     pub bus: EventBus,
+    pub presence: Arc<Presence>,
     pub started_at: Instant,
 }
 
@@ -22,6 +27,7 @@ impl AppState {
         Self(Arc::new(App {
             tokens: TokenService::new(&config),
             bus: EventBus::new(256),
+            presence: Arc::new(Presence::default()),
             started_at: Instant::now(),
             config,
             db,

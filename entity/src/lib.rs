@@ -3,6 +3,8 @@
 pub mod artist;
 pub mod favorite;
 pub mod friend_request;
+pub mod friendship;
+pub mod playback_state;
 pub mod playlist;
 pub mod playlist_track;
 pub mod refresh_token;

@@ -1,7 +1,13 @@
 //! Schema assembly. Resolvers stay thin: parse arguments, call a service, map the result.
 
 mod account;
+mod catalog;
+mod connection;
 mod context;
+mod loaders;
+mod player;
+mod social;
+mod stats;
 mod user;
 mod user_events;
 
@@ -13,11 +19,20 @@ use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(account::AccountQuery);
+pub struct QueryRoot(
+    account::AccountQuery,
+    social::SocialQuery,
+    player::PlayerQuery,
+    stats::StatsQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(account::AccountMutation);
+pub struct MutationRoot(
+    account::AccountMutation,
+    social::SocialMutation,
+    player::PlayerMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
@@ -40,12 +55,11 @@ fn builder(
 }
 
 pub fn build_schema(state: AppState) -> AppSchema {
-    builder(
+    let builder = builder(
         state.config.graphql_max_depth,
         state.config.graphql_max_complexity,
-    )
-    .data(state)
-    .finish()
+    );
+    loaders::register(builder, &state.db).data(state).finish()
 }
 
 /// The SDL exactly as committed in `schema.graphql`.

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::ContextExt;
+use super::{ContextExt, loaders, social::FriendshipStatus};
 
 pub struct User(pub entity::user::Model, Owner);
 
@@ -64,5 +64,21 @@ impl User {
     /// Only meaningful to the user themself; `false` for everyone else.
     async fn two_factor_enabled(&self, ctx: &Context<'_>) -> bool {
         self.is_viewer(ctx) && self.0.two_factor_enabled
+    }
+
+    /// The viewer's relation to this user (`NONE` for anonymous viewers).
+    async fn friendship(&self, ctx: &Context<'_>) -> async_graphql::Result<FriendshipStatus> {
+        if self.is_viewer(ctx) {
+            return Ok(FriendshipStatus::Itself);
+        }
+        let Some(viewer) = ctx.viewer().user_id() else {
+            return Ok(FriendshipStatus::None);
+        };
+        Ok(loaders::relation(ctx, viewer, self.0.id).await?.into())
+    }
+
+    /// Whether the user has at least one open real-time connection.
+    async fn is_online(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(ctx.state()?.presence.is_online(self.0.id))
     }
 }

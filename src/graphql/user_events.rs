@@ -1,11 +1,16 @@
 //! `userEvents`: the viewer's personal channel (`user:{id}` on the bus), on all their devices.
 
-use async_graphql::{Context, SimpleObject, Subscription, Union};
+use async_graphql::{Context, Object, SimpleObject, Subscription, Union};
+use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
-use super::{ContextExt, user::User};
+use super::{ContextExt, loaders, player::PlaybackState, social::FriendRequest, user::User};
 use crate::realtime::{Event, Topic, UserEvent as DomainEvent, bus::Delivery};
+
+fn ms(at: &DateTime<Utc>) -> f64 {
+    at.timestamp_millis() as f64
+}
 
 #[derive(SimpleObject)]
 pub struct ProfileUpdated {
@@ -20,10 +25,81 @@ pub struct SessionStarted {
     server_time_ms: f64,
 }
 
+#[derive(SimpleObject)]
+pub struct FriendRequestReceived {
+    request: FriendRequest,
+    server_time_ms: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct FriendRequestAccepted {
+    /// Who accepted.
+    user: User,
+    server_time_ms: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct FriendRequestCancelled {
+    request_id: Uuid,
+    server_time_ms: f64,
+}
+
+/// The friendship with `user` ended (from either side).
+pub struct FriendRemoved {
+    user_id: Uuid,
+    server_time_ms: f64,
+}
+
+#[Object]
+impl FriendRemoved {
+    async fn user_id(&self) -> Uuid {
+        self.user_id
+    }
+    /// `null` if that account no longer exists.
+    async fn user(&self, ctx: &Context<'_>) -> Option<User> {
+        loaders::user(ctx, self.user_id).await.ok().map(User::new)
+    }
+    async fn server_time_ms(&self) -> f64 {
+        self.server_time_ms
+    }
+}
+
+/// A friend came online or went offline.
+pub struct FriendPresenceChanged {
+    user_id: Uuid,
+    is_online: bool,
+    server_time_ms: f64,
+}
+
+#[Object]
+impl FriendPresenceChanged {
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        Ok(User::new(loaders::user(ctx, self.user_id).await?))
+    }
+    async fn is_online(&self) -> bool {
+        self.is_online
+    }
+    async fn server_time_ms(&self) -> f64 {
+        self.server_time_ms
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct MyPlaybackChanged {
+    playback: PlaybackState,
+    server_time_ms: f64,
+}
+
 #[derive(Union)]
 pub enum UserEvent {
     ProfileUpdated(Box<ProfileUpdated>),
     SessionStarted(SessionStarted),
+    FriendRequestReceived(FriendRequestReceived),
+    FriendRequestAccepted(Box<FriendRequestAccepted>),
+    FriendRequestCancelled(FriendRequestCancelled),
+    FriendRemoved(FriendRemoved),
+    FriendPresenceChanged(FriendPresenceChanged),
+    MyPlaybackChanged(MyPlaybackChanged),
 }
 
 impl UserEvent {
@@ -32,13 +108,50 @@ impl UserEvent {
             DomainEvent::ProfileUpdated { user, at } => {
                 Self::ProfileUpdated(Box::new(ProfileUpdated {
                     user: User::of_viewer(user.clone()),
-                    server_time_ms: at.timestamp_millis() as f64,
+                    server_time_ms: ms(at),
                 }))
             }
             DomainEvent::SessionStarted { session_id, at } => {
                 Self::SessionStarted(SessionStarted {
                     session_id: *session_id,
-                    server_time_ms: at.timestamp_millis() as f64,
+                    server_time_ms: ms(at),
+                })
+            }
+            DomainEvent::FriendRequestReceived { request, at } => {
+                Self::FriendRequestReceived(FriendRequestReceived {
+                    request: FriendRequest(request.clone()),
+                    server_time_ms: ms(at),
+                })
+            }
+            DomainEvent::FriendRequestAccepted { user, at } => {
+                Self::FriendRequestAccepted(Box::new(FriendRequestAccepted {
+                    user: User::new(user.clone()),
+                    server_time_ms: ms(at),
+                }))
+            }
+            DomainEvent::FriendRequestCancelled { request_id, at } => {
+                Self::FriendRequestCancelled(FriendRequestCancelled {
+                    request_id: *request_id,
+                    server_time_ms: ms(at),
+                })
+            }
+            DomainEvent::FriendRemoved { user_id, at } => Self::FriendRemoved(FriendRemoved {
+                user_id: *user_id,
+                server_time_ms: ms(at),
+            }),
+            DomainEvent::FriendPresenceChanged {
+                user_id,
+                is_online,
+                at,
+            } => Self::FriendPresenceChanged(FriendPresenceChanged {
+                user_id: *user_id,
+                is_online: *is_online,
+                server_time_ms: ms(at),
+            }),
+            DomainEvent::MyPlaybackChanged { playback, at } => {
+                Self::MyPlaybackChanged(MyPlaybackChanged {
+                    playback: PlaybackState(*playback),
+                    server_time_ms: ms(at),
                 })
             }
         }
@@ -50,18 +163,20 @@ pub struct UserEventsSubscription;
 
 #[Subscription]
 impl UserEventsSubscription {
-    /// Events for the signed-in user only.
+    /// Events for the signed-in user only, on every device they are connected with.
     async fn user_events(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = UserEvent> + use<>> {
         let viewer = ctx.viewer().require()?;
         let state = ctx.state()?;
-        let stream =
-            state
-                .bus
-                .subscribe(Topic::User(viewer.user_id))
-                .filter_map(|delivery| async move {
+        let guard = state.presence.subscription("userEvents");
+        let stream = state
+            .bus
+            .subscribe(Topic::User(viewer.user_id))
+            .filter_map(move |delivery| {
+                let _counted = &guard;
+                async move {
                     match delivery {
                         Delivery::Event(event) => match event.as_ref() {
                             Event::User(e) => Some(UserEvent::from_domain(e)),
@@ -72,7 +187,8 @@ impl UserEventsSubscription {
                             None
                         }
                     }
-                });
+                }
+            });
         Ok(stream)
     }
 }

@@ -3,6 +3,7 @@
 
 mod graphql;
 mod health;
+mod metrics;
 mod ws;
 
 use std::time::Duration;
@@ -71,6 +72,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/graphiql", get(graphql::graphiql))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(metrics::metrics))
         .with_state(state)
         .layer(layers)
 }

@@ -2,6 +2,9 @@
 //! them into subscription payloads, filtered by what each subscriber may see.
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::service::playback::PlaybackState;
 
 #[derive(Clone, Debug)]
 pub enum Event {
@@ -17,8 +20,30 @@ pub enum UserEvent {
         at: DateTime<Utc>,
     },
     /// A new session signed in (login, registration or Google sign-in).
-    SessionStarted {
-        session_id: uuid::Uuid,
+    SessionStarted { session_id: Uuid, at: DateTime<Utc> },
+    /// To the receiver of a new friend request.
+    FriendRequestReceived {
+        request: entity::friend_request::Model,
+        at: DateTime<Utc>,
+    },
+    /// To the requester: `user` accepted.
+    FriendRequestAccepted {
+        user: entity::user::Model,
+        at: DateTime<Utc>,
+    },
+    /// To the receiver: the requester withdrew the request.
+    FriendRequestCancelled { request_id: Uuid, at: DateTime<Utc> },
+    /// To both sides of a removed friendship: `user_id` is the other side.
+    FriendRemoved { user_id: Uuid, at: DateTime<Utc> },
+    /// To each friend of `user_id` when their online state changes.
+    FriendPresenceChanged {
+        user_id: Uuid,
+        is_online: bool,
+        at: DateTime<Utc>,
+    },
+    /// The user's personal player changed (from any of their devices).
+    MyPlaybackChanged {
+        playback: PlaybackState,
         at: DateTime<Utc>,
     },
 }

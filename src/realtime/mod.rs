@@ -2,6 +2,8 @@
 
 pub mod bus;
 pub mod events;
+pub mod presence;
 
 pub use bus::{EventBus, Topic};
 pub use events::{Event, UserEvent};
+pub use presence::Presence;

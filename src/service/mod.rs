@@ -3,4 +3,7 @@
 
 pub mod account_input;
 pub mod accounts;
+pub mod playback;
+pub mod player;
 pub mod sessions;
+pub mod social;

@@ -16,7 +16,7 @@ use tokio::{
 };
 
 use super::protocol::{ClientMessage, Protocol, ServerMessage, close, encode, parse};
-use crate::{auth::Viewer, config::Config, error::AppError, http::HttpState};
+use crate::{auth::Viewer, config::Config, error::AppError, http::HttpState, service::social};
 
 #[derive(Clone, Copy, Debug)]
 pub struct WsConfig {
@@ -90,6 +90,10 @@ pub async fn serve(
     let mut keepalive =
         tokio::time::interval_at(Instant::now() + config.keepalive, config.keepalive);
     let mut last_seen = Instant::now();
+    let presence = state.app.presence.clone();
+    presence.socket_opened();
+    // The signed-in user this connection counts as online, once acknowledged.
+    let mut online_as: Option<uuid::Uuid> = None;
 
     let exit = loop {
         let to_send: Vec<String> = tokio::select! {
@@ -115,6 +119,10 @@ pub async fn serve(
                                 if let Some(user) = v.user {
                                     let at = tokio::time::Instant::now() + until_unix(user.expires_at);
                                     expiry = Some(Box::pin(sleep_until(at)));
+                                    online_as = Some(user.user_id);
+                                    if presence.connect(user.user_id) {
+                                        social::announce_presence(&state.app, user.user_id, true).await;
+                                    }
                                 }
                                 viewer = Some(v);
                                 vec![encode(protocol, ServerMessage::ConnectionAck)]
@@ -211,6 +219,12 @@ pub async fn serve(
             .await;
     }
     let _ = sink.close().await;
+    presence.socket_closed();
+    if let Some(user_id) = online_as
+        && presence.disconnect(user_id)
+    {
+        social::announce_presence(&state.app, user_id, false).await;
+    }
 }
 
 /// The viewer of a connection: the `connection_init` payload's `authorization` wins over the

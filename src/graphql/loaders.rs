@@ -1,0 +1,152 @@
+//! DataLoaders: one batched query per kind per request tick instead of one per row.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, Loader},
+};
+use entity::{artist, track, user};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{
+    error::{AppError, AppResult},
+    service::social::{self, Relation},
+};
+
+/// Loader errors must be `Clone`; they surface as internal errors.
+type LoadError = Arc<sea_orm::DbErr>;
+
+fn internal(e: LoadError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("data loader: {e}"))
+}
+
+pub struct UserLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for UserLoader {
+    type Value = user::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, LoadError> {
+        let rows = user::Entity::find()
+            .filter(user::Column::Id.is_in(keys.to_vec()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+    }
+}
+
+pub struct ArtistLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ArtistLoader {
+    type Value = artist::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, artist::Model>, LoadError> {
+        let rows = artist::Entity::find()
+            .filter(artist::Column::Id.is_in(keys.to_vec()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
+pub struct TrackLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TrackLoader {
+    type Value = track::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, track::Model>, LoadError> {
+        let rows = track::Entity::find()
+            .filter(track::Column::Id.is_in(keys.to_vec()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+    }
+}
+
+/// The relation between a viewer and another user, keyed `(viewer, other)`.
+pub struct RelationLoader(pub DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for RelationLoader {
+    type Value = Relation;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Relation>, LoadError> {
+        let mut by_viewer: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (viewer, other) in keys {
+            by_viewer.entry(*viewer).or_default().push(*other);
+        }
+        let mut out = HashMap::new();
+        for (viewer, others) in by_viewer {
+            let relations =
+                social::relations(&self.0, viewer, &others)
+                    .await
+                    .map_err(|e| match e {
+                        AppError::Internal(err) => {
+                            Arc::new(sea_orm::DbErr::Custom(err.to_string()))
+                        }
+                        other => Arc::new(sea_orm::DbErr::Custom(other.public_message())),
+                    })?;
+            out.extend(
+                relations
+                    .into_iter()
+                    .map(|(other, rel)| ((viewer, other), rel)),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Registers every loader as schema data.
+pub fn register<Q, M, S>(
+    builder: async_graphql::SchemaBuilder<Q, M, S>,
+    db: &DatabaseConnection,
+) -> async_graphql::SchemaBuilder<Q, M, S> {
+    builder
+        .data(DataLoader::new(UserLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(ArtistLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(TrackLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(RelationLoader(db.clone()), tokio::spawn))
+}
+
+fn loader<'a, L: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a DataLoader<L>> {
+    ctx.data::<DataLoader<L>>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("data loader missing from schema data")))
+}
+
+pub async fn user(ctx: &Context<'_>, id: Uuid) -> AppResult<user::Model> {
+    loader::<UserLoader>(ctx)?
+        .load_one(id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::not_found("User not found"))
+}
+
+pub async fn artist(ctx: &Context<'_>, id: Uuid) -> AppResult<artist::Model> {
+    loader::<ArtistLoader>(ctx)?
+        .load_one(id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::not_found("Artist not found"))
+}
+
+pub async fn track(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<track::Model>> {
+    loader::<TrackLoader>(ctx)?
+        .load_one(id)
+        .await
+        .map_err(internal)
+}
+
+pub async fn relation(ctx: &Context<'_>, viewer: Uuid, other: Uuid) -> AppResult<Relation> {
+    Ok(loader::<RelationLoader>(ctx)?
+        .load_one((viewer, other))
+        .await
+        .map_err(internal)?
+        .unwrap_or(Relation::None))
+}

@@ -1,0 +1,122 @@
+//! The personal player: each user controls only their own playback, shared by their devices.
+
+use async_graphql::{Context, InputObject, Object};
+use uuid::Uuid;
+
+use super::{ContextExt, catalog::Track, loaders};
+use crate::{
+    error::AppError,
+    service::{
+        playback::PlaybackState as State,
+        player::{self, Request},
+    },
+};
+
+pub struct PlaybackState(pub State);
+
+#[Object]
+impl PlaybackState {
+    /// `null` when nothing is loaded.
+    async fn track(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Track>> {
+        let Some(loaded) = self.0.track else {
+            return Ok(None);
+        };
+        Ok(loaders::track(ctx, loaded.track_id).await?.map(Track))
+    }
+    async fn is_playing(&self) -> bool {
+        self.0.is_playing
+    }
+    /// The position at the server instant `anchorTimeMs`.
+    async fn position_ms(&self) -> i32 {
+        i32::try_from(self.0.position_ms).unwrap_or(i32::MAX)
+    }
+    /// Server clock, Unix epoch ms.
+    async fn anchor_time_ms(&self) -> f64 {
+        self.0.anchor_time_ms as f64
+    }
+    /// +1 on every change.
+    async fn version(&self) -> i32 {
+        i32::try_from(self.0.version).unwrap_or(i32::MAX)
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdatePlaybackInput {
+    track_id: Uuid,
+    position_ms: i32,
+    is_playing: bool,
+}
+
+#[derive(Default)]
+pub struct PlayerQuery;
+
+#[Object]
+impl PlayerQuery {
+    /// The viewer's own player; `null` before they ever played anything.
+    async fn my_playback(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PlaybackState>> {
+        let viewer = ctx.viewer().require()?;
+        Ok(player::current(ctx.state()?, viewer.user_id)
+            .await?
+            .map(PlaybackState))
+    }
+}
+
+#[derive(Default)]
+pub struct PlayerMutation;
+
+#[Object]
+impl PlayerMutation {
+    /// Plays `trackId` from `positionMs` (default 0) on the viewer's player.
+    async fn play_track(
+        &self,
+        ctx: &Context<'_>,
+        track_id: Uuid,
+        position_ms: Option<i32>,
+    ) -> async_graphql::Result<PlaybackState> {
+        run(
+            ctx,
+            Request::Play {
+                track_id,
+                position_ms: position_ms.map(i64::from),
+            },
+        )
+        .await
+    }
+
+    /// Pauses at `positionMs`, or where playback is now.
+    async fn pause_playback(
+        &self,
+        ctx: &Context<'_>,
+        position_ms: Option<i32>,
+    ) -> async_graphql::Result<PlaybackState> {
+        run(
+            ctx,
+            Request::Pause {
+                position_ms: position_ms.map(i64::from),
+            },
+        )
+        .await
+    }
+
+    /// Sets track, position and playing state at once.
+    async fn update_playback(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePlaybackInput,
+    ) -> async_graphql::Result<PlaybackState> {
+        let request = Request::Update {
+            track_id: input.track_id,
+            position_ms: i64::from(input.position_ms),
+            is_playing: input.is_playing,
+        };
+        run(ctx, request).await
+    }
+}
+
+async fn run(ctx: &Context<'_>, request: Request) -> async_graphql::Result<PlaybackState> {
+    let viewer = ctx.viewer().require()?;
+    let state = player::apply(ctx.state()?, viewer.user_id, request)
+        .await
+        .map_err(AppError::from)?;
+    Ok(PlaybackState(state))
+}
