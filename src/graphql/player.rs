@@ -4,12 +4,9 @@ use async_graphql::{Context, InputObject, Object};
 use uuid::Uuid;
 
 use super::{ContextExt, catalog::Track, loaders};
-use crate::{
-    error::AppError,
-    service::{
-        playback::PlaybackState as State,
-        player::{self, Request},
-    },
+use crate::service::{
+    playback::PlaybackState as State,
+    player::{self, Request},
 };
 
 pub struct PlaybackState(pub State);
@@ -115,8 +112,6 @@ impl PlayerMutation {
 
 async fn run(ctx: &Context<'_>, request: Request) -> async_graphql::Result<PlaybackState> {
     let viewer = ctx.viewer().require()?;
-    let state = player::apply(ctx.state()?, viewer.user_id, request)
-        .await
-        .map_err(AppError::from)?;
+    let state = player::apply(ctx.state()?, viewer.user_id, request).await?;
     Ok(PlaybackState(state))
 }
