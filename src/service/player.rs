@@ -13,6 +13,9 @@ use crate::{
     state::AppState,
 };
 
+/// Compare-and-set attempts before giving up with `CONFLICT` (each loser re-reads and re-applies).
+const MAX_ATTEMPTS: usize = 32;
+
 /// What a command asks for, before tracks are looked up.
 pub enum Request {
     Play {
@@ -61,7 +64,7 @@ pub async fn apply(state: &AppState, user_id: Uuid, request: Request) -> AppResu
         },
     };
     // Compare-and-set: a concurrent change from another device makes us re-read and re-apply.
-    for _ in 0..5 {
+    for _ in 0..MAX_ATTEMPTS {
         let row = playback_state::Entity::find_by_id(user_id)
             .one(&state.db)
             .await?;

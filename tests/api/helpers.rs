@@ -6,7 +6,7 @@ use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Once, time
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use soundroom::{Application, config::Config};
+use soundroom::{Application, config::Config, state::AppState};
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
@@ -19,7 +19,11 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     pub data_dir: PathBuf,
+    /// The running server's state, for fixtures that have no API yet (tracks) and admin roles.
+    pub state: AppState,
+    config: Config,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 static NOTICE: Once = Once::new();
@@ -70,18 +74,91 @@ impl TestApp {
 
     pub async fn start(config: Config) -> Self {
         let data_dir = config.data_dir.clone();
-        let app = Application::build(config).await.expect("build app");
+        let app = Application::build(config.clone()).await.expect("build app");
         let addr = app.local_addr().expect("addr");
+        let state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
+        let server = tokio::spawn(app.run_until(async {
             let _ = rx.await;
         }));
         Self {
             addr,
             http: reqwest::Client::new(),
             data_dir,
+            state,
+            config,
             shutdown: Some(tx),
+            server: Some(server),
         }
+    }
+
+    /// Stops the server and starts a new one on the same database (a new port).
+    pub async fn restart(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(WAIT, server).await;
+        }
+        let mut config = self.config.clone();
+        config.port = 0;
+        let mut fresh = std::mem::ManuallyDrop::new(Self::start(config).await);
+        self.addr = fresh.addr;
+        self.state = fresh.state.clone();
+        self.shutdown = fresh.shutdown.take();
+        self.server = fresh.server.take();
+    }
+
+    /// Inserts an artist and a track of `duration_ms` directly (the upload API comes with the
+    /// catalog); returns the track id.
+    pub async fn create_track(&self, name: &str, duration_ms: i64) -> String {
+        use sea_orm::{ActiveModelTrait, Set};
+        let now = chrono::Utc::now();
+        let artist = entity::artist::ActiveModel {
+            id: Set(uuid::Uuid::new_v4()),
+            name: Set(format!("{name} artist")),
+            genre: Set(None),
+            image_url: Set(None),
+            created_by: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.state.db)
+        .await
+        .expect("insert artist");
+        let track = entity::track::ActiveModel {
+            id: Set(uuid::Uuid::new_v4()),
+            name: Set(name.to_owned()),
+            genre: Set(Some("test".into())),
+            artist_id: Set(artist.id),
+            uploaded_by: Set(None),
+            duration_ms: Set(duration_ms),
+            format: Set("mp3".into()),
+            mime_type: Set("audio/mpeg".into()),
+            bitrate: Set(Some(128_000)),
+            sample_rate: Set(Some(44_100)),
+            size_bytes: Set(1000),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.state.db)
+        .await
+        .expect("insert track");
+        track.id.to_string()
+    }
+
+    /// Makes a user an admin.
+    pub async fn make_admin(&self, user_id: &str) {
+        use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+        let id: uuid::Uuid = user_id.parse().expect("uuid");
+        let user = entity::user::Entity::find_by_id(id)
+            .one(&self.state.db)
+            .await
+            .expect("query")
+            .expect("user");
+        let mut active = user.into_active_model();
+        active.role = Set("admin".into());
+        active.update(&self.state.db).await.expect("update");
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -5,7 +5,10 @@
 mod helpers;
 
 mod accounts;
+mod friends;
 mod http_protocol;
+mod player;
+mod presence;
 mod schema;
 mod subscriptions;
 mod websocket;
