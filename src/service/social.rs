@@ -431,8 +431,7 @@ pub async fn announce_presence(state: &AppState, user_id: Uuid, is_online: bool)
                 );
             }
         }
-        Err(e) => {
-            let _ = e.public_message();
-        }
+        // Presence notices are best effort; the failure is logged, the connection goes on.
+        Err(e) => tracing::warn!(error = ?e, %user_id, "could not announce presence to friends"),
     }
 }
