@@ -1,13 +1,15 @@
 //! DataLoaders: one batched query per kind per request tick instead of one per row.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
 use async_graphql::{
     Context,
     dataloader::{DataLoader, Loader},
 };
 use entity::{artist, track, user};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -22,48 +24,55 @@ fn internal(e: LoadError) -> AppError {
     AppError::Internal(anyhow::anyhow!("data loader: {e}"))
 }
 
-pub struct UserLoader(pub DatabaseConnection);
+/// Rows of `E` by their UUID primary key, one `IN (…)` query per batch.
+pub struct ById<E>(DatabaseConnection, PhantomData<fn() -> E>);
 
-impl Loader<Uuid> for UserLoader {
-    type Value = user::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, LoadError> {
-        let rows = user::Entity::find()
-            .filter(user::Column::Id.is_in(keys.to_vec()))
-            .all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+impl<E> ById<E> {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self(db, PhantomData)
     }
 }
 
-pub struct ArtistLoader(pub DatabaseConnection);
+/// A model whose primary key is a single UUID.
+pub trait UuidKeyed {
+    fn key(&self) -> Uuid;
+}
 
-impl Loader<Uuid> for ArtistLoader {
-    type Value = artist::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, artist::Model>, LoadError> {
-        let rows = artist::Entity::find()
-            .filter(artist::Column::Id.is_in(keys.to_vec()))
-            .all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+impl UuidKeyed for user::Model {
+    fn key(&self) -> Uuid {
+        self.id
     }
 }
 
-pub struct TrackLoader(pub DatabaseConnection);
+impl UuidKeyed for artist::Model {
+    fn key(&self) -> Uuid {
+        self.id
+    }
+}
 
-impl Loader<Uuid> for TrackLoader {
-    type Value = track::Model;
+impl UuidKeyed for track::Model {
+    fn key(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: EntityTrait,
+    E::Model: UuidKeyed + Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, track::Model>, LoadError> {
-        let rows = track::Entity::find()
-            .filter(track::Column::Id.is_in(keys.to_vec()))
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
+        let Some(pk) = E::PrimaryKey::iter().next() else {
+            return Ok(HashMap::new());
+        };
+        let rows = E::find()
+            .filter(pk.into_column().is_in(keys.to_vec()))
             .all(&self.0)
             .await?;
-        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+        Ok(rows.into_iter().map(|row| (row.key(), row)).collect())
     }
 }
 
@@ -109,9 +118,18 @@ pub fn register<Q, M, S>(
     db: &DatabaseConnection,
 ) -> async_graphql::SchemaBuilder<Q, M, S> {
     builder
-        .data(DataLoader::new(UserLoader(db.clone()), tokio::spawn))
-        .data(DataLoader::new(ArtistLoader(db.clone()), tokio::spawn))
-        .data(DataLoader::new(TrackLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            ById::<user::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ById::<artist::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ById::<track::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
         .data(DataLoader::new(RelationLoader(db.clone()), tokio::spawn))
 }
 
@@ -121,7 +139,7 @@ fn loader<'a, L: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a D
 }
 
 pub async fn user(ctx: &Context<'_>, id: Uuid) -> AppResult<user::Model> {
-    loader::<UserLoader>(ctx)?
+    loader::<ById<user::Entity>>(ctx)?
         .load_one(id)
         .await
         .map_err(internal)?
@@ -129,7 +147,7 @@ pub async fn user(ctx: &Context<'_>, id: Uuid) -> AppResult<user::Model> {
 }
 
 pub async fn artist(ctx: &Context<'_>, id: Uuid) -> AppResult<artist::Model> {
-    loader::<ArtistLoader>(ctx)?
+    loader::<ById<artist::Entity>>(ctx)?
         .load_one(id)
         .await
         .map_err(internal)?
@@ -137,7 +155,7 @@ pub async fn artist(ctx: &Context<'_>, id: Uuid) -> AppResult<artist::Model> {
 }
 
 pub async fn track(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<track::Model>> {
-    loader::<TrackLoader>(ctx)?
+    loader::<ById<track::Entity>>(ctx)?
         .load_one(id)
         .await
         .map_err(internal)

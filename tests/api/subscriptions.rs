@@ -89,8 +89,15 @@ async fn completing_a_subscription_releases_its_topic() {
     let mut ws = WsClient::signed_in(&app, Some(&ann.access)).await;
     ws.subscribe("ev", EVENTS, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
+    let topics = app.state.bus.topic_count();
+    assert!(topics >= 1, "the subscription holds its user topic");
     ws.send(json!({ "id": "ev", "type": "complete" })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        app.state.bus.topic_count(),
+        topics - 1,
+        "the topic is removed with its last subscriber"
+    );
     // After complete, no more events for that id.
     app.gql(
         Some(&ann.access),

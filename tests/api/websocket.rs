@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
-use crate::helpers::{TestApp, WsClient, code};
+use crate::helpers::{TestApp, WsClient};
 
 const ME: &str = "{ me { id email } }";
 
@@ -292,5 +292,4 @@ async fn mutations_run_over_the_socket() {
     .await;
     let msg = ws.next_for("m2").await;
     assert_eq!(msg["payload"][0]["extensions"]["code"], "CONFLICT", "{msg}");
-    let _ = code;
 }
