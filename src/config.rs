@@ -35,6 +35,17 @@ pub struct Config {
     pub ws_keepalive_interval: Duration,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
+    pub media: MediaConfig,
+}
+
+/// Where audio lives and how much of it one upload may bring.
+#[derive(Clone, Debug)]
+pub struct MediaConfig {
+    /// Audio files, one per track, named by the track's id.
+    pub dir: PathBuf,
+    pub max_upload_bytes: u64,
+    /// How long a `Track.streamUrl` token stays valid.
+    pub stream_token_ttl: Duration,
 }
 
 #[derive(Clone)]
@@ -150,12 +161,26 @@ impl Config {
             ws_keepalive_interval: Duration::from_millis(parse(src, "WS_KEEPALIVE_MS", 15_000)?),
             graphql_max_depth: parse(src, "GRAPHQL_MAX_DEPTH", 12)?,
             graphql_max_complexity: parse(src, "GRAPHQL_MAX_COMPLEXITY", 2000)?,
+            media: MediaConfig {
+                dir: src
+                    .get("MEDIA_DIR")
+                    .map_or_else(|| data_dir.join("media"), PathBuf::from),
+                max_upload_bytes: parse(src, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
+                stream_token_ttl: Duration::from_secs(parse(
+                    src,
+                    "STREAM_TOKEN_TTL_SECS",
+                    6 * 3600,
+                )?),
+            },
             data_dir,
             database_url,
             secrets,
         };
         if config.access_token_ttl.as_secs() == 0 || config.refresh_token_ttl.as_secs() == 0 {
             bail!("ACCESS_TOKEN_TTL_SECS / REFRESH_TOKEN_TTL_SECS: must be at least 1");
+        }
+        if config.media.max_upload_bytes == 0 || config.media.stream_token_ttl.is_zero() {
+            bail!("MAX_UPLOAD_BYTES / STREAM_TOKEN_TTL_SECS: must be at least 1");
         }
         if config.ws_keepalive_interval.is_zero() || config.ws_init_timeout.is_zero() {
             bail!("WS_KEEPALIVE_MS / WS_INIT_TIMEOUT_MS: must be at least 1");

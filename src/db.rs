@@ -1,12 +1,30 @@
 //! Database connection and migrations, for SQLite and PostgreSQL alike.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 use crate::config::Config;
+
+/// Connects and counts every statement run into `counter`.
+pub async fn connect_counted(
+    config: &Config,
+    counter: Arc<AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut db = connect(config).await?;
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok(db)
+}
 
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     if config.is_sqlite() {

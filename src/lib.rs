@@ -8,16 +8,21 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod media;
 pub mod realtime;
 pub mod service;
 pub mod state;
 
-use std::{future::Future, net::SocketAddr};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, atomic::AtomicU64},
+};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::{config::Config, state::AppState};
+use crate::{config::Config, media::MediaStore, state::AppState};
 
 /// A built server, bound to its port but not yet serving.
 pub struct Application {
@@ -30,7 +35,8 @@ impl Application {
     /// Connects to the database, migrates it (unless disabled), builds the schema and router,
     /// and binds `HOST:PORT` (port 0 picks a free port; see [`Application::local_addr`]).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = db::connect(&config).await?;
+        let db_statements = Arc::new(AtomicU64::new(0));
+        let db = db::connect_counted(&config, db_statements.clone()).await?;
         if config.run_migrations {
             db::migrate(&db).await?;
         }
@@ -38,7 +44,9 @@ impl Application {
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
-        let state = AppState::new(config, db);
+        let media = MediaStore::open(&config.media.dir)
+            .with_context(|| format!("MEDIA_DIR: cannot use {}", config.media.dir.display()))?;
+        let state = AppState::new(config, db, media, db_statements);
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);
         Ok(Self {

@@ -1,12 +1,20 @@
 //! Application state: one cheap-to-clone handle shared by the router, the schema and services.
 
-use std::{ops::Deref, sync::Arc, time::Instant};
+use std::{
+    ops::Deref,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Instant,
+};
 
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::TokenService,
+    auth::{StreamTokens, TokenService},
     config::Config,
+    media::MediaStore,
     realtime::{EventBus, Presence},
 };
 
@@ -20,18 +28,39 @@ pub struct App {
     pub bus: EventBus,
     pub presence: Arc<Presence>,
     pub started_at: Instant,
+    pub media: MediaStore,
+    pub stream_tokens: StreamTokens,
+    /// SQL statements run since start-up (`/metrics`; the N+1 tests read it too).
+    pub db_statements: Arc<AtomicU64>,
 }
 
 impl AppState {
-    pub fn new(config: Config, db: DatabaseConnection) -> Self {
+    pub fn new(
+        config: Config,
+        db: DatabaseConnection,
+        media: MediaStore,
+        db_statements: Arc<AtomicU64>,
+    ) -> Self {
         Self(Arc::new(App {
             tokens: TokenService::new(&config),
+            stream_tokens: StreamTokens::new(
+                &config.secrets.jwt_access,
+                config.media.stream_token_ttl,
+            ),
+            media,
+            db_statements,
             bus: EventBus::new(256),
             presence: Arc::new(Presence::default()),
             started_at: Instant::now(),
             config,
             db,
         }))
+    }
+}
+
+impl App {
+    pub fn db_statement_count(&self) -> u64 {
+        self.db_statements.load(Ordering::Relaxed)
     }
 }
 

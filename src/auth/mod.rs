@@ -1,9 +1,11 @@
 //! Credentials: password hashing, signed tokens, and the viewer a request acts as.
 
 pub mod password;
+pub mod stream_token;
 pub mod tokens;
 pub mod viewer;
 
+pub use stream_token::StreamTokens;
 pub use tokens::{AccessClaims, TokenService};
 pub use viewer::Viewer;
 

@@ -14,7 +14,10 @@ use uuid::Uuid;
 
 use crate::{
     error::{AppError, AppResult},
-    service::social::{self, Relation},
+    service::{
+        library,
+        social::{self, Relation},
+    },
 };
 
 /// Loader errors must be `Clone`; they surface as internal errors.
@@ -112,6 +115,43 @@ impl Loader<(Uuid, Uuid)> for RelationLoader {
     }
 }
 
+/// Whether a viewer favorited a track, keyed `(viewer, track)`.
+pub struct FavoriteLoader(pub DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for FavoriteLoader {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), bool>, LoadError> {
+        let mut by_viewer: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (viewer, track) in keys {
+            by_viewer.entry(*viewer).or_default().push(*track);
+        }
+        let mut out = HashMap::new();
+        for (viewer, tracks) in by_viewer {
+            let set = library::favorite_set(&self.0, viewer, &tracks).await?;
+            out.extend(tracks.into_iter().map(|t| ((viewer, t), set.contains(&t))));
+        }
+        Ok(out)
+    }
+}
+
+/// How many tracks a playlist holds.
+pub struct TrackCountLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TrackCountLoader {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, i64>, LoadError> {
+        let counts = library::track_counts(&self.0, keys).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(k).copied().unwrap_or(0)))
+            .collect())
+    }
+}
+
 /// Registers every loader as schema data.
 pub fn register<Q, M, S>(
     builder: async_graphql::SchemaBuilder<Q, M, S>,
@@ -131,6 +171,8 @@ pub fn register<Q, M, S>(
             tokio::spawn,
         ))
         .data(DataLoader::new(RelationLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(FavoriteLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(TrackCountLoader(db.clone()), tokio::spawn))
 }
 
 fn loader<'a, L: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a DataLoader<L>> {
@@ -167,4 +209,20 @@ pub async fn relation(ctx: &Context<'_>, viewer: Uuid, other: Uuid) -> AppResult
         .await
         .map_err(internal)?
         .unwrap_or(Relation::None))
+}
+
+pub async fn is_favorite(ctx: &Context<'_>, viewer: Uuid, track: Uuid) -> AppResult<bool> {
+    Ok(loader::<FavoriteLoader>(ctx)?
+        .load_one((viewer, track))
+        .await
+        .map_err(internal)?
+        .unwrap_or(false))
+}
+
+pub async fn track_count(ctx: &Context<'_>, playlist: Uuid) -> AppResult<i64> {
+    Ok(loader::<TrackCountLoader>(ctx)?
+        .load_one(playlist)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0))
 }

@@ -4,6 +4,7 @@ mod account;
 mod catalog;
 mod connection;
 mod context;
+mod library;
 mod loaders;
 mod player;
 mod social;
@@ -24,6 +25,8 @@ pub struct QueryRoot(
     social::SocialQuery,
     player::PlayerQuery,
     stats::StatsQuery,
+    catalog::CatalogQuery,
+    library::LibraryQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,6 +35,8 @@ pub struct MutationRoot(
     account::AccountMutation,
     social::SocialMutation,
     player::PlayerMutation,
+    catalog::CatalogMutation,
+    library::LibraryMutation,
 );
 
 #[derive(MergedSubscription, Default)]

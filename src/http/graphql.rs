@@ -5,7 +5,8 @@
 //! - A malformed request (no body, bad JSON, a parameter of the wrong type) is 400 whatever the
 //!   media type. A document that fails to parse or validate has no `data` entry and is 400 under
 //!   `application/graphql-response+json`, 200 under legacy `application/json`.
-//! - POST needs `Content-Type: application/json` (415 otherwise); GET runs queries only (405
+//! - POST needs `Content-Type: application/json`, or `multipart/form-data` for uploads (see
+//!   [`super::upload`]); 415 otherwise. GET runs queries only (405
 //!   with `Allow: POST` for mutations); a GET with a WebSocket upgrade goes to [`super::ws`].
 
 use async_graphql::{
@@ -14,7 +15,6 @@ use async_graphql::{
     parser::{parse_query, types::OperationType},
 };
 use axum::{
-    body::Bytes,
     extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
@@ -22,7 +22,7 @@ use axum::{
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::{HttpState, ws};
+use super::{HttpState, upload, ws};
 use crate::{auth::Viewer, error::AppError};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -98,8 +98,10 @@ pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
     execute(&state, &parts.headers, format, request).await
 }
 
-pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(format) = negotiate(&headers) else {
+pub async fn post(State(state): State<HttpState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let Some(format) = negotiate(headers) else {
         return not_acceptable();
     };
     let Some(content_type) = headers
@@ -119,6 +121,12 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
             "Malformed Content-Type",
         );
     };
+    if mime.essence_str() == "multipart/form-data" {
+        let Some(boundary) = mime.get_param(mime::BOUNDARY) else {
+            return request_error(format, "multipart/form-data needs a boundary");
+        };
+        return post_multipart(&state, headers, format, body, boundary.to_string()).await;
+    }
     let utf8 = mime
         .get_param(mime::CHARSET)
         .is_none_or(|c| c == mime::UTF_8);
@@ -126,9 +134,17 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
         return request_error_with_status(
             format,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Content-Type must be application/json (UTF-8)",
+            "Content-Type must be application/json (UTF-8) or multipart/form-data",
         );
     }
+    let limit = state.app.config.body_limit_bytes;
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return request_error_with_status(
+            format,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("The request body is larger than {limit} bytes"),
+        );
+    };
     if body.is_empty() {
         return request_error(format, "A request body is required");
     }
@@ -140,7 +156,36 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
         Ok(r) => r,
         Err(msg) => return request_error(format, &msg),
     };
-    execute(&state, &headers, format, request).await
+    execute(&state, headers, format, request).await
+}
+
+/// A GraphQL multipart request (file uploads). Uploads need a signed-in user, checked before a
+/// byte of the files is read.
+async fn post_multipart(
+    state: &HttpState,
+    headers: &HeaderMap,
+    format: Format,
+    body: axum::body::Body,
+    boundary: String,
+) -> Response {
+    let viewer = match viewer(state, headers) {
+        Ok(v) if v.user.is_some() => v,
+        Ok(_) => return auth_error(format, AppError::unauthenticated("Sign in to upload files")),
+        Err(err) => return auth_error(format, err),
+    };
+    let limits = upload::Limits {
+        operations_bytes: state.app.config.body_limit_bytes as u64,
+        file_bytes: state.app.config.media.max_upload_bytes,
+    };
+    match upload::receive(body, boundary, &state.app.media, limits, parse_params).await {
+        Ok((request, staged)) => run(state, viewer, format, request.data(staged)).await,
+        Err(upload::Refusal::Malformed(message)) => request_error(format, &message),
+        Err(upload::Refusal::App(status, err)) => {
+            let gql: async_graphql::Error = err.into();
+            let body = serde_json::json!({ "errors": [gql.into_server_error(Default::default())] });
+            body_response(format, status, body)
+        }
+    }
 }
 
 pub async fn graphiql() -> impl IntoResponse {
@@ -159,13 +204,20 @@ async fn execute(
     format: Format,
     request: GqlRequest,
 ) -> Response {
+    match viewer(state, headers) {
+        Ok(viewer) => run(state, viewer, format, request).await,
+        Err(err) => auth_error(format, err),
+    }
+}
+
+fn viewer(state: &HttpState, headers: &HeaderMap) -> Result<Viewer, AppError> {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("<invalid>"));
-    let viewer = match Viewer::from_authorization(&state.app.tokens, authorization) {
-        Ok(v) => v,
-        Err(err) => return auth_error(format, err),
-    };
+    Viewer::from_authorization(&state.app.tokens, authorization)
+}
+
+async fn run(state: &HttpState, viewer: Viewer, format: Format, request: GqlRequest) -> Response {
     let response = state.schema.execute(request.data(viewer)).await;
     render(format, response)
 }

@@ -38,6 +38,11 @@ pub async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
     );
     let _ = writeln!(
         out,
+        "# HELP soundroom_db_statements_total SQL statements run.\n# TYPE soundroom_db_statements_total counter\nsoundroom_db_statements_total {}",
+        app.db_statement_count()
+    );
+    let _ = writeln!(
+        out,
         "# HELP soundroom_subscriptions Running subscriptions by kind.\n# TYPE soundroom_subscriptions gauge"
     );
     for (kind, count) in app.presence.subscriptions() {

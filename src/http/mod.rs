@@ -4,12 +4,15 @@
 mod graphql;
 mod health;
 mod metrics;
+mod stream;
+mod upload;
 mod ws;
 
 use std::time::Duration;
 
 use axum::{
     Router,
+    extract::FromRef,
     http::{HeaderName, HeaderValue, Method, Request, header},
     routing::get,
 };
@@ -40,9 +43,24 @@ pub struct HttpState {
     pub schema: AppSchema,
 }
 
+impl FromRef<HttpState> for AppState {
+    fn from_ref(state: &HttpState) -> AppState {
+        state.app.clone()
+    }
+}
+
 pub fn router(app: AppState, schema: AppSchema) -> Router {
     let cors = cors(&app.config.cors_origins);
-    let body_limit = app.config.body_limit_bytes;
+    // JSON bodies are held to BODY_LIMIT_BYTES by the GraphQL handler; this outer limit only
+    // has to let a multipart upload of MAX_UPLOAD_BYTES (plus its operations) through.
+    let body_limit = app
+        .config
+        .body_limit_bytes
+        .saturating_mul(2)
+        .saturating_add(
+            usize::try_from(app.config.media.max_upload_bytes).unwrap_or(usize::MAX)
+                * upload::MAX_FILES,
+        );
     let state = HttpState { app, schema };
 
     let layers = ServiceBuilder::new()
@@ -73,6 +91,8 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
+        .route("/stream/{track_id}", get(stream::audio))
+        .route("/stream/{track_id}/metadata", get(stream::metadata))
         .with_state(state)
         .layer(layers)
 }

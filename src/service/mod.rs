@@ -3,6 +3,9 @@
 
 pub mod account_input;
 pub mod accounts;
+pub mod catalog;
+pub mod catalog_input;
+pub mod library;
 pub mod playback;
 pub mod player;
 pub mod sessions;

@@ -1,0 +1,202 @@
+//! The GraphQL multipart request spec (what apollo-upload-client sends): an `operations` field
+//! (the JSON request), a `map` field (`{"0": ["variables.file"]}`), then the files.
+//!
+//! Files are streamed to `MEDIA_DIR/.incoming/` chunk by chunk, counting bytes as they come, so
+//! an upload is never held in memory and one past `MAX_UPLOAD_BYTES` is stopped at the limit
+//! with `BAD_USER_INPUT` on `file`. Staged files that no resolver installs are removed when the
+//! request ends.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::{Request as GqlRequest, UploadValue};
+use axum::{body::Body, http::StatusCode};
+use multer::{Constraints, Multipart, SizeLimit};
+use tokio::io::AsyncWriteExt;
+
+use crate::{
+    error::AppError,
+    media::{MediaStore, StagedUpload, StagedUploads},
+};
+
+/// Files one request may carry.
+pub const MAX_FILES: usize = 4;
+
+/// Why a multipart request was refused.
+pub enum Refusal {
+    /// Not a well-formed multipart GraphQL request (400).
+    Malformed(String),
+    /// A coded error about the content, with the HTTP status to send it under.
+    App(StatusCode, AppError),
+}
+
+impl From<multer::Error> for Refusal {
+    fn from(err: multer::Error) -> Self {
+        Refusal::Malformed(format!("Malformed multipart request: {err}"))
+    }
+}
+
+pub struct Limits {
+    pub operations_bytes: u64,
+    pub file_bytes: u64,
+}
+
+/// Reads a multipart request, staging its files; `parse` turns the `operations` JSON into a
+/// request (the same rules as a JSON body).
+pub async fn receive(
+    body: Body,
+    boundary: String,
+    store: &MediaStore,
+    limits: Limits,
+    parse: impl Fn(serde_json::Value) -> Result<GqlRequest, String>,
+) -> Result<(GqlRequest, StagedUploads), Refusal> {
+    let constraints = Constraints::new().size_limit(
+        SizeLimit::new()
+            .for_field("operations", limits.operations_bytes)
+            .for_field("map", 64 * 1024)
+            .whole_stream(
+                limits.operations_bytes
+                    + 64 * 1024
+                    + limits.file_bytes * MAX_FILES as u64
+                    + 64 * 1024,
+            ),
+    );
+    let mut multipart = Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
+    let mut request: Option<GqlRequest> = None;
+    let mut map: Option<HashMap<String, Vec<String>>> = None;
+    let mut files: HashMap<String, Arc<StagedUpload>> = HashMap::new();
+    // Anything staged so far is removed if we bail out early.
+    let mut cleanup = StagedUploads::default();
+
+    while let Some(mut field) = multipart.next_field().await? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "operations" => {
+                let text = field.text().await?;
+                let value = serde_json::from_str(&text).map_err(|e| {
+                    Refusal::Malformed(format!("`operations` is not valid JSON: {e}"))
+                })?;
+                request = Some(parse(value).map_err(Refusal::Malformed)?);
+            }
+            "map" => {
+                if request.is_none() {
+                    return Err(Refusal::Malformed(
+                        "`operations` must come before `map`".into(),
+                    ));
+                }
+                let text = field.text().await?;
+                let parsed: HashMap<String, Vec<String>> =
+                    serde_json::from_str(&text).map_err(|_| {
+                        Refusal::Malformed("`map` must be a JSON object of string arrays".into())
+                    })?;
+                if parsed.len() > MAX_FILES {
+                    return Err(Refusal::App(
+                        StatusCode::BAD_REQUEST,
+                        AppError::bad_input(
+                            "file",
+                            format!("At most {MAX_FILES} files per request"),
+                        ),
+                    ));
+                }
+                map = Some(parsed);
+            }
+            _ => {
+                let Some(map) = map.as_ref() else {
+                    return Err(Refusal::Malformed(
+                        "`map` must come before the files".into(),
+                    ));
+                };
+                if !map.contains_key(&name) || files.contains_key(&name) {
+                    return Err(Refusal::Malformed(format!(
+                        "File field {name:?} is not in `map` (or is repeated)"
+                    )));
+                }
+                let filename = field.file_name().unwrap_or("upload").to_owned();
+                let content_type = field.content_type().map(ToString::to_string);
+                let (path, mut file) = store
+                    .stage()
+                    .await
+                    .map_err(|e| internal(anyhow::anyhow!("staging an upload: {e}")))?;
+                let staged = Arc::new(StagedUpload {
+                    path,
+                    size: 0,
+                    filename,
+                    content_type,
+                });
+                cleanup.push(staged.clone());
+                let mut size = 0u64;
+                while let Some(chunk) = field.chunk().await? {
+                    size += chunk.len() as u64;
+                    if size > limits.file_bytes {
+                        return Err(Refusal::App(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            too_large(limits.file_bytes),
+                        ));
+                    }
+                    file.write_all(&chunk)
+                        .await
+                        .map_err(|e| internal(anyhow::anyhow!("writing an upload: {e}")))?;
+                }
+                file.flush()
+                    .await
+                    .map_err(|e| internal(anyhow::anyhow!("writing an upload: {e}")))?;
+                let staged = Arc::new(StagedUpload {
+                    path: staged.path.clone(),
+                    size,
+                    filename: staged.filename.clone(),
+                    content_type: staged.content_type.clone(),
+                });
+                files.insert(name, staged);
+            }
+        }
+    }
+
+    let mut request =
+        request.ok_or_else(|| Refusal::Malformed("The `operations` field is required".into()))?;
+    let map = map.ok_or_else(|| Refusal::Malformed("The `map` field is required".into()))?;
+    let mut staged = StagedUploads::default();
+    for (key, paths) in map {
+        let file = files
+            .get(&key)
+            .ok_or_else(|| Refusal::Malformed(format!("No file was sent for `map` key {key:?}")))?;
+        for path in paths {
+            let content = tokio::fs::File::open(&file.path)
+                .await
+                .map_err(|e| internal(anyhow::anyhow!("reopening an upload: {e}")))?
+                .into_std()
+                .await;
+            let before = request.uploads.len();
+            request.set_upload(
+                &path,
+                UploadValue {
+                    filename: file.filename.clone(),
+                    content_type: file.content_type.clone(),
+                    content,
+                },
+            );
+            if request.uploads.len() == before {
+                return Err(Refusal::Malformed(format!(
+                    "`map` path {path:?} does not name a variable"
+                )));
+            }
+            staged.push(file.clone());
+        }
+    }
+    // Every staged file is now owned by `staged`, which cleans up after execution.
+    cleanup.disarm();
+    Ok((request, staged))
+}
+
+fn internal(err: anyhow::Error) -> Refusal {
+    Refusal::App(StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal(err))
+}
+
+fn too_large(limit: u64) -> AppError {
+    AppError::bad_input(
+        "file",
+        format!(
+            "The file is larger than the upload limit of {} bytes ({:.1} MB)",
+            limit,
+            limit as f64 / 1_000_000.0
+        ),
+    )
+}

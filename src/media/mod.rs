@@ -1,0 +1,8 @@
+//! Audio: where files live, what they are, and how their bytes are served (ranges, validators).
+
+pub mod probe;
+pub mod range;
+pub mod serve;
+pub mod storage;
+
+pub use storage::{MediaStore, StagedUpload, StagedUploads};

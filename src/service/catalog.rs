@@ -1,0 +1,436 @@
+//! Artists and tracks: who may change what, search and filters, and the life of an audio file.
+//!
+//! - Anyone signed in may add artists and upload tracks. A track may be changed or deleted by
+//!   its uploader or an admin; an artist by whoever created it or an admin, and only while it
+//!   has no tracks.
+//! - An upload is probed before anything is stored; the file is moved into the media directory
+//!   and the row committed together, and a failure removes the file again, so no row ever points
+//!   at a missing file.
+//! - Deleting a track moves its file aside, deletes the row (favorites and playlist entries go
+//!   with it in the same transaction), then removes the file; if the transaction fails the file
+//!   is moved back.
+
+use std::path::Path;
+
+use chrono::Utc;
+use entity::{artist, favorite, playlist_track, track, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+};
+use uuid::Uuid;
+
+use super::catalog_input::{Name, contains_pattern, parse_genre};
+use crate::{
+    error::{AppError, AppResult},
+    media::{
+        MediaStore, StagedUpload,
+        probe::{self, AudioInfo},
+    },
+    service::account_input::parse_image_url,
+    state::AppState,
+};
+
+/// What a client sends to create or change an artist; `None` leaves a field as it is, and
+/// `Some(None)` clears an optional one.
+#[derive(Default)]
+pub struct ArtistFields {
+    pub name: Option<String>,
+    pub genre: Option<Option<String>>,
+    pub image_url: Option<Option<String>>,
+}
+
+#[derive(Default)]
+pub struct TrackFields {
+    pub name: Option<String>,
+    pub genre: Option<Option<String>>,
+    pub artist_id: Option<Uuid>,
+}
+
+/// Filters for the track list; all optional and combined with AND.
+#[derive(Default)]
+pub struct TrackFilter<'a> {
+    pub search: Option<&'a str>,
+    pub artist_id: Option<Uuid>,
+    pub genre: Option<&'a str>,
+}
+
+pub async fn is_admin(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<bool> {
+    Ok(user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .is_some_and(|u| u.role == "admin"))
+}
+
+// ---- artists ----
+
+pub async fn find_artist(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<artist::Model>> {
+    Ok(artist::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn create_artist(
+    db: &impl ConnectionTrait,
+    creator: Uuid,
+    fields: ArtistFields,
+) -> AppResult<artist::Model> {
+    let name = Name::parse("name", fields.name.as_deref().unwrap_or_default())?;
+    let now = Utc::now();
+    Ok(artist::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.into_inner()),
+        genre: Set(parse_genre(fields.genre.flatten().as_deref())?),
+        image_url: Set(parse_image_url(
+            "imageUrl",
+            fields.image_url.flatten().as_deref(),
+        )?),
+        created_by: Set(Some(creator)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn update_artist(
+    db: &impl ConnectionTrait,
+    viewer: Uuid,
+    id: Uuid,
+    fields: ArtistFields,
+) -> AppResult<artist::Model> {
+    let artist = editable_artist(db, viewer, id).await?;
+    let mut model: artist::ActiveModel = artist.into();
+    if let Some(name) = fields.name {
+        model.name = Set(Name::parse("name", &name)?.into_inner());
+    }
+    if let Some(genre) = fields.genre {
+        model.genre = Set(parse_genre(genre.as_deref())?);
+    }
+    if let Some(url) = fields.image_url {
+        model.image_url = Set(parse_image_url("imageUrl", url.as_deref())?);
+    }
+    model.updated_at = Set(Utc::now());
+    Ok(model.update(db).await?)
+}
+
+pub async fn delete_artist(db: &impl ConnectionTrait, viewer: Uuid, id: Uuid) -> AppResult<bool> {
+    editable_artist(db, viewer, id).await?;
+    let tracks = track::Entity::find()
+        .filter(track::Column::ArtistId.eq(id))
+        .count(db)
+        .await?;
+    if tracks > 0 {
+        return Err(AppError::conflict(
+            "id",
+            format!("The artist still has {tracks} track(s); delete or move them first"),
+        ));
+    }
+    Ok(artist::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+async fn editable_artist(
+    db: &impl ConnectionTrait,
+    viewer: Uuid,
+    id: Uuid,
+) -> AppResult<artist::Model> {
+    let artist = find_artist(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("Artist not found"))?;
+    if artist.created_by != Some(viewer) && !is_admin(db, viewer).await? {
+        return Err(AppError::forbidden(
+            "Only whoever added this artist (or an admin) may change it",
+        ));
+    }
+    Ok(artist)
+}
+
+/// One page of artists by name (and id, for a stable order), optionally searched, and the total.
+pub async fn artists_page(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<artist::Model>, u64)> {
+    let mut query = artist::Entity::find();
+    if let Some(pattern) = contains_pattern(search)? {
+        query = query.filter(
+            Expr::expr(Func::lower(Expr::col(artist::Column::Name)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(artist::Column::Name)
+        .order_by_asc(artist::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+// ---- tracks ----
+
+pub async fn find_track(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<track::Model>> {
+    Ok(track::Entity::find_by_id(id).one(db).await?)
+}
+
+fn filtered(filter: &TrackFilter<'_>) -> AppResult<Select<track::Entity>> {
+    let mut query = track::Entity::find();
+    if let Some(pattern) = contains_pattern(filter.search)? {
+        query = query.filter(
+            Expr::expr(Func::lower(Expr::col(track::Column::Name)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    if let Some(artist_id) = filter.artist_id {
+        query = query.filter(track::Column::ArtistId.eq(artist_id));
+    }
+    if let Some(genre) = parse_genre(filter.genre)? {
+        query = query.filter(
+            Expr::expr(Func::lower(Expr::col(track::Column::Genre)))
+                .eq(Expr::val(genre.to_lowercase())),
+        );
+    }
+    Ok(query)
+}
+
+/// One page of tracks by name (and id), filtered, and the total.
+pub async fn tracks_page(
+    db: &impl ConnectionTrait,
+    filter: TrackFilter<'_>,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<track::Model>, u64)> {
+    let query = filtered(&filter)?;
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(track::Column::Name)
+        .order_by_asc(track::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Probes a staged upload and, when it is audio, stores it as a new track of `uploader`'s.
+pub async fn upload_track(
+    state: &AppState,
+    uploader: Uuid,
+    fields: TrackFields,
+    upload: &StagedUpload,
+) -> AppResult<track::Model> {
+    let artist_id = fields
+        .artist_id
+        .ok_or_else(|| AppError::bad_input("artistId", "Choose the track's artist"))?;
+    let genre = parse_genre(fields.genre.flatten().as_deref())?;
+    let explicit_name = fields
+        .name
+        .as_deref()
+        .map(|n| Name::parse("name", n))
+        .transpose()?;
+    if find_artist(&state.db, artist_id).await?.is_none() {
+        return Err(AppError::not_found("Artist not found"));
+    }
+    if upload.size > state.config.media.max_upload_bytes {
+        return Err(AppError::bad_input(
+            "file",
+            "The file is larger than the upload limit",
+        ));
+    }
+    let info = probe_file(&upload.path, &upload.filename).await?;
+    let name = match explicit_name {
+        Some(name) => name,
+        None => fallback_name(&info, &upload.filename)?,
+    };
+    store_track(
+        state,
+        &upload.path,
+        NewTrack {
+            name,
+            genre: genre.or_else(|| info.tags.genre.clone()),
+            artist_id,
+            uploaded_by: Some(uploader),
+            size_bytes: upload.size,
+            info,
+        },
+    )
+    .await
+}
+
+/// Probes an audio file off the async runtime; `filename` only hints at the format.
+pub async fn probe_file(path: &Path, filename: &str) -> AppResult<AudioInfo> {
+    let path = path.to_path_buf();
+    let extension = Path::new(filename)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    tokio::task::spawn_blocking(move || probe::probe(&path, extension.as_deref()))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("probe task: {e}")))?
+        .map_err(|probe::NotAudio(reason)| AppError::bad_input("file", reason))
+}
+
+/// The title tag, else the file name without its extension.
+fn fallback_name(info: &AudioInfo, filename: &str) -> AppResult<Name> {
+    let stem = Path::new(filename)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let candidate = info.tags.title.as_deref().unwrap_or(stem);
+    Name::parse("name", candidate)
+}
+
+/// A probed file about to become a track.
+pub struct NewTrack {
+    pub name: Name,
+    pub genre: Option<String>,
+    pub artist_id: Uuid,
+    pub uploaded_by: Option<Uuid>,
+    pub size_bytes: u64,
+    pub info: AudioInfo,
+}
+
+/// Inserts the row and moves `staged` into place as its audio, both or neither.
+pub async fn store_track(
+    state: &AppState,
+    staged: &Path,
+    new: NewTrack,
+) -> AppResult<track::Model> {
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let row = track::ActiveModel {
+        id: Set(id),
+        name: Set(new.name.into_inner()),
+        genre: Set(new.genre),
+        artist_id: Set(new.artist_id),
+        uploaded_by: Set(new.uploaded_by),
+        duration_ms: Set(new.info.duration_ms),
+        format: Set(new.info.format.to_owned()),
+        mime_type: Set(new.info.mime_type.to_owned()),
+        bitrate: Set(new.info.bitrate_kbps),
+        sample_rate: Set(new.info.sample_rate),
+        size_bytes: Set(i64::try_from(new.size_bytes).unwrap_or(i64::MAX)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    state
+        .media
+        .install(staged, id)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("installing an upload: {e}")))?;
+    if let Err(e) = txn.commit().await {
+        let _ = MediaStore::remove(&state.media.path_of(id)).await;
+        return Err(e.into());
+    }
+    Ok(row)
+}
+
+pub async fn update_track(
+    state: &AppState,
+    viewer: Uuid,
+    id: Uuid,
+    fields: TrackFields,
+) -> AppResult<track::Model> {
+    let track = editable_track(&state.db, viewer, id).await?;
+    let mut model: track::ActiveModel = track.into();
+    if let Some(name) = fields.name {
+        model.name = Set(Name::parse("name", &name)?.into_inner());
+    }
+    if let Some(genre) = fields.genre {
+        model.genre = Set(parse_genre(genre.as_deref())?);
+    }
+    if let Some(artist_id) = fields.artist_id {
+        if find_artist(&state.db, artist_id).await?.is_none() {
+            return Err(AppError::not_found("Artist not found"));
+        }
+        model.artist_id = Set(artist_id);
+    }
+    model.updated_at = Set(Utc::now());
+    Ok(model.update(&state.db).await?)
+}
+
+pub async fn delete_track(state: &AppState, viewer: Uuid, id: Uuid) -> AppResult<bool> {
+    editable_track(&state.db, viewer, id).await?;
+    let retired = state
+        .media
+        .retire(id)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("retiring a track's file: {e}")))?;
+    let deleted: AppResult<bool> = async {
+        let txn = state.db.begin().await?;
+        favorite::Entity::delete_many()
+            .filter(favorite::Column::TrackId.eq(id))
+            .exec(&txn)
+            .await?;
+        remove_from_playlists(&txn, id).await?;
+        let rows = track::Entity::delete_by_id(id)
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        txn.commit().await?;
+        Ok(rows > 0)
+    }
+    .await;
+    match (&deleted, retired) {
+        (Ok(_), Some(path)) => {
+            if let Err(e) = MediaStore::remove(&path).await {
+                tracing::warn!(track_id = %id, "removing a deleted track's file: {e}");
+            }
+        }
+        (Err(_), Some(path)) => {
+            if let Err(e) = state.media.restore(&path, id).await {
+                tracing::error!(track_id = %id, "restoring a track's file after a failed delete: {e}");
+            }
+        }
+        (_, None) => {}
+    }
+    deleted
+}
+
+/// Removes a track from every playlist, closing the gaps it leaves in their order.
+async fn remove_from_playlists(db: &impl ConnectionTrait, track_id: Uuid) -> AppResult<()> {
+    let entries = playlist_track::Entity::find()
+        .filter(playlist_track::Column::TrackId.eq(track_id))
+        .all(db)
+        .await?;
+    for entry in entries {
+        playlist_track::Entity::delete_by_id(entry.id)
+            .exec(db)
+            .await?;
+        playlist_track::Entity::update_many()
+            .col_expr(
+                playlist_track::Column::Position,
+                Expr::col(playlist_track::Column::Position).sub(1),
+            )
+            .filter(playlist_track::Column::PlaylistId.eq(entry.playlist_id))
+            .filter(playlist_track::Column::Position.gt(entry.position))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn editable_track(
+    db: &impl ConnectionTrait,
+    viewer: Uuid,
+    id: Uuid,
+) -> AppResult<track::Model> {
+    let track = find_track(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("Track not found"))?;
+    if track.uploaded_by != Some(viewer) && !is_admin(db, viewer).await? {
+        return Err(AppError::forbidden(
+            "Only the uploader (or an admin) may change this track",
+        ));
+    }
+    Ok(track)
+}
