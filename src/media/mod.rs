@@ -1,5 +1,6 @@
 //! Audio: where files live, what they are, and how their bytes are served (ranges, validators).
 
+mod mp4_edit;
 pub mod probe;
 pub mod range;
 pub mod serve;

@@ -98,7 +98,10 @@ pub fn probe(path: &Path, extension: Option<&str>) -> Result<AudioInfo, NotAudio
         )
     };
 
-    let mut frames: u64 = 0;
+    // The presentation span: from the first packet's first playable frame to the last one's
+    // last. (Summing packet durations undercounts codecs whose packets overlap, like Vorbis.)
+    let mut first_ts: Option<i64> = None;
+    let mut end_ts: i64 = 0;
     let mut packets: u64 = 0;
     let mut bad_packets: u64 = 0;
     loop {
@@ -121,38 +124,56 @@ pub fn probe(path: &Path, extension: Option<&str>) -> Result<AudioInfo, NotAudio
             continue;
         }
         packets += 1;
-        let playable = packet
-            .dur
-            .get()
-            .saturating_sub(packet.trim_start.get())
-            .saturating_sub(packet.trim_end.get());
-        frames += playable;
+        let start = packet.pts.get() + packet.trim_start.get() as i64;
+        let end = packet.pts.get() + packet.dur.get() as i64 - packet.trim_end.get() as i64;
+        if end > start {
+            first_ts = Some(first_ts.map_or(start, |f| f.min(start)));
+            end_ts = end_ts.max(end);
+        }
         if let Some(decoder) = decoder.as_mut()
             && decoder.decode(&packet).is_err()
         {
             bad_packets += 1;
         }
     }
-    if packets == 0 || frames == 0 {
+    let Some(first_ts) = first_ts.filter(|_| packets > 0) else {
         return Err(NotAudio("The file contains no audio".into()));
-    }
+    };
+    let frames = u64::try_from(end_ts - first_ts).unwrap_or(0);
     if bad_packets as f64 > (packets as f64 * MAX_BAD_PACKET_RATIO).max(1.0) {
         return Err(NotAudio("The audio stream is corrupt".into()));
     }
-    let duration_ms = frames_to_ms(time_base, frames);
-    // Containers that state their length (FLAC, WAV, MP4, Ogg) tell a cut file apart. MP3 does
-    // not reliably (without a Xing header its stated length is an estimate), but MP3 frames are
-    // independent: a cut MP3 is a shorter, valid one.
-    if params.codec != CODEC_ID_MP3 {
+    let mut duration_ms = frames_to_ms(time_base, frames);
+    // A stated length is trusted from containers that state it exactly (FLAC, WAV, MP4, Ogg,
+    // and MP3 with a LAME/Xing tag, which also gives the encoder's delay and padding); it tells
+    // a cut file apart, and excludes priming and padding frames the packets still carry. An MP3
+    // without such a tag only has an estimate from its first frame's bitrate, which can be far
+    // off for VBR; its frames are independent anyway, so a cut MP3 is a shorter, valid one.
+    let exact_mp3 = track.delay.is_some() || track.padding.is_some();
+    if params.codec != CODEC_ID_MP3 || exact_mp3 {
         let declared_frames = track.num_frames.or(track.duration.map(|d| d.get()));
         if let Some(declared) = declared_frames {
             let declared_ms = frames_to_ms(time_base, declared);
-            if declared_ms > duration_ms + (declared_ms / 100).max(500) {
+            let tolerance = (declared_ms / 100).max(500);
+            if declared_ms > duration_ms + tolerance {
                 return Err(NotAudio(format!(
                     "The file is truncated: it declares {declared_ms} ms of audio but holds {duration_ms} ms"
                 )));
             }
+            // Ogg Opus states its length including the pre-skip the packets already trimmed.
+            if declared_ms > 0
+                && declared_ms + tolerance >= duration_ms
+                && params.codec != CODEC_ID_OPUS
+            {
+                duration_ms = declared_ms;
+            }
         }
+    }
+    if container == "isomp4"
+        && let Some(edited) = super::mp4_edit::edited_duration_ms(path)
+        && (edited - duration_ms).abs() <= 500
+    {
+        duration_ms = edited;
     }
     if duration_ms <= 0 {
         return Err(NotAudio("The file contains no audio".into()));
@@ -179,9 +200,9 @@ fn name_format(
         c if c == CODEC_ID_FLAC => ("flac", "audio/flac"),
         c if c == CODEC_ID_VORBIS => ("ogg", "audio/ogg"),
         c if c == CODEC_ID_OPUS => ("opus", "audio/ogg"),
-        c if c == CODEC_ID_AAC && container.contains("adts") => ("aac", "audio/aac"),
+        c if c == CODEC_ID_AAC && container == "aac" => ("aac", "audio/aac"),
         c if c == CODEC_ID_AAC => ("m4a", "audio/mp4"),
-        _ if container.contains("wav") || container.contains("riff") => ("wav", "audio/wav"),
+        _ if container == "wave" => ("wav", "audio/wav"),
         _ => return None,
     })
 }
@@ -224,5 +245,91 @@ fn absorb(tags: &mut Tags, revision: &MetadataRevision, track_id: u32) {
         if slot.is_none() && !value.is_empty() {
             *slot = Some(value.chars().take(200).collect());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/audio")
+            .join(name)
+    }
+
+    /// The fixtures are 3.000 s of a 440 Hz tone (see tests/fixtures/audio/README.md).
+    #[test]
+    fn formats_and_durations() {
+        for (file, format, mime) in [
+            ("cbr.mp3", "mp3", "audio/mpeg"),
+            ("tone.flac", "flac", "audio/flac"),
+            ("tone.ogg", "ogg", "audio/ogg"),
+            ("tone.opus", "opus", "audio/ogg"),
+            ("tone.m4a", "m4a", "audio/mp4"),
+            ("tone.aac", "aac", "audio/aac"),
+            ("tone.wav", "wav", "audio/wav"),
+        ] {
+            let info = probe(&fixture(file), None).unwrap_or_else(|e| panic!("{file}: {e:?}"));
+            eprintln!("{file}: {info:?}");
+            assert_eq!((info.format, info.mime_type), (format, mime), "{file}");
+            // ADTS AAC has no gapless info: its 1024 priming samples (23 ms) are real frames.
+            let tolerance = if format == "aac" { 50 } else { 5 };
+            assert!(
+                (info.duration_ms - 3000).abs() <= tolerance,
+                "{file}: {info:?}"
+            );
+            assert!(info.sample_rate.is_some(), "{file}");
+            assert!(info.bitrate_kbps.is_some_and(|b| b > 0), "{file}");
+        }
+    }
+
+    #[test]
+    fn vbr_mp3_without_xing_header_is_counted_not_estimated() {
+        let info = probe(&fixture("vbr_noxing.mp3"), Some("mp3")).expect("audio");
+        eprintln!("{info:?}");
+        // 1.5 s of silence then 1.5 s of noise: a bitrate-based estimate says ~4.07 s.
+        assert!((3000..=3080).contains(&info.duration_ms), "{info:?}");
+    }
+
+    #[test]
+    fn tags_are_read() {
+        let info = probe(&fixture("cbr.mp3"), Some("mp3")).expect("audio");
+        assert_eq!(info.tags.title.as_deref(), Some("Blue Tone"));
+        assert_eq!(info.tags.artist.as_deref(), Some("Tag Artist"));
+        assert_eq!(info.tags.genre.as_deref(), Some("Jazz"));
+        let info = probe(&fixture("tone.flac"), Some("flac")).expect("audio");
+        assert_eq!(info.tags.title.as_deref(), Some("Flac Tone"));
+        assert_eq!(info.tags.genre.as_deref(), Some("Ambient"));
+    }
+
+    #[test]
+    fn non_audio_and_truncated_files_are_refused() {
+        let dir = std::env::temp_dir().join(format!("probe-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let text = dir.join("notes.mp3");
+        std::fs::write(
+            &text,
+            "just some text, renamed to look like audio\n".repeat(50),
+        )
+        .expect("write");
+        assert!(probe(&text, Some("mp3")).is_err());
+        let empty = dir.join("empty.wav");
+        std::fs::write(&empty, b"").expect("write");
+        assert!(probe(&empty, Some("wav")).is_err());
+        for name in ["tone.flac", "tone.wav", "tone.m4a", "cbr.mp3"] {
+            let bytes = std::fs::read(fixture(name)).expect("fixture");
+            let cut = dir.join(format!("cut-{name}"));
+            std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+            let result = probe(&cut, None);
+            eprintln!("{name} cut in half: {result:?}");
+            if name != "cbr.mp3" {
+                assert!(result.is_err(), "{name} cut in half was accepted");
+            }
+            let head = dir.join(format!("head-{name}"));
+            std::fs::write(&head, &bytes[..64]).expect("write");
+            assert!(probe(&head, None).is_err(), "{name}: 64 bytes accepted");
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
