@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod media;
 pub mod realtime;
 pub mod service;
@@ -35,18 +36,11 @@ impl Application {
     /// Connects to the database, migrates it (unless disabled), builds the schema and router,
     /// and binds `HOST:PORT` (port 0 picks a free port; see [`Application::local_addr`]).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db_statements = Arc::new(AtomicU64::new(0));
-        let db = db::connect_counted(&config, db_statements.clone()).await?;
-        if config.run_migrations {
-            db::migrate(&db).await?;
-        }
         let addr = format!("{}:{}", config.host, config.port);
+        let state = prepare(config).await?;
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
-        let media = MediaStore::open(&config.media.dir)
-            .with_context(|| format!("MEDIA_DIR: cannot use {}", config.media.dir.display()))?;
-        let state = AppState::new(config, db, media, db_statements);
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);
         Ok(Self {
@@ -80,6 +74,19 @@ impl Application {
         self.state.db.clone().close().await.ok();
         Ok(())
     }
+}
+
+/// Connects to the database, migrates it (unless disabled) and opens the media directory: the
+/// state the server and the command-line tools (`import`) share.
+pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let db_statements = Arc::new(AtomicU64::new(0));
+    let db = db::connect_counted(&config, db_statements.clone()).await?;
+    if config.run_migrations {
+        db::migrate(&db).await?;
+    }
+    let media = MediaStore::open(&config.media.dir)
+        .with_context(|| format!("MEDIA_DIR: cannot use {}", config.media.dir.display()))?;
+    Ok(AppState::new(config, db, media, db_statements))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,14 +1,19 @@
-//! Command line: `soundroom [serve]`, `soundroom migrate`, `soundroom export-schema`.
+//! Command line: `soundroom [serve]`, `soundroom migrate`, `soundroom export-schema`,
+//! `soundroom import DIR [--artist NAME] [--genre GENRE] [--owner EMAIL]`.
 
 use std::process::ExitCode;
 
-use soundroom::{Application, config::Config, db, graphql, shutdown_signal};
+use soundroom::{Application, config::Config, db, graphql, import, shutdown_signal};
 
-const USAGE: &str = "usage: soundroom [serve | migrate | export-schema]
+const USAGE: &str = "usage: soundroom [serve | migrate | export-schema | import DIR [options]]
 
   serve          run the server (default)
   migrate        apply database migrations and exit
-  export-schema  print the GraphQL SDL to stdout";
+  export-schema  print the GraphQL SDL to stdout
+  import DIR     add every audio file under DIR to the catalog
+                   --artist NAME   the artist of every file (default: each file's artist tag)
+                   --genre GENRE   the genre of files without a genre tag
+                   --owner EMAIL   record this account as the uploader";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,6 +30,7 @@ async fn main() -> ExitCode {
     let result = match command.as_str() {
         "serve" => serve().await,
         "migrate" => migrate().await,
+        "import" => import().await,
         other => {
             eprintln!("unknown command {other:?}\n\n{USAGE}");
             return ExitCode::from(2);
@@ -63,5 +69,24 @@ async fn migrate() -> anyhow::Result<()> {
     let conn = db::connect(&config).await?;
     db::migrate(&conn).await?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn import() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let options = import::ImportOptions::parse(&args)?;
+    let state = soundroom::prepare(Config::from_env()?).await?;
+    let report = import::run(&state, options).await?;
+    println!(
+        "imported {} track(s), skipped {} file(s)",
+        report.imported,
+        report.skipped.len()
+    );
+    for (path, reason) in &report.skipped {
+        println!("  skipped {}: {reason}", path.display());
+    }
+    if report.imported == 0 && !report.skipped.is_empty() {
+        anyhow::bail!("nothing could be imported");
+    }
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! The media directory: one file per track, named by the track's id (never by anything a client
 //! sent), plus two working folders on the same file system so that moves are atomic renames:
 //!
-//! - `.incoming/`: uploads being received and probed; swept at start-up.
-//! - `.trash/`: files of tracks being deleted, until the deleting transaction commits; swept at
-//!   start-up (their rows are gone by then, or the rename back restored them).
+//! - `.incoming/`: uploads being received and probed; leftovers swept at start-up.
+//! - `.trash/`: files of tracks being deleted, until the deleting transaction commits; leftovers
+//!   swept at start-up (their rows are gone by then, or the rename back restored them).
 
 use std::{
     io,
@@ -21,7 +21,8 @@ pub struct MediaStore {
 }
 
 impl MediaStore {
-    /// Creates the folders when missing and clears what an interrupted run left in them.
+    /// Creates the folders when missing and clears what an interrupted run left in them (files
+    /// older than an hour, so that another instance sharing the folder keeps its uploads).
     pub fn open(root: &Path) -> io::Result<Self> {
         let store = Self {
             root: root.to_path_buf(),
@@ -33,9 +34,15 @@ impl MediaStore {
         }
         for dir in [&store.incoming, &store.trash] {
             for entry in std::fs::read_dir(dir)? {
-                let path = entry?.path();
-                if path.is_file() {
-                    std::fs::remove_file(&path)?;
+                let entry = entry?;
+                let meta = entry.metadata()?;
+                let stale = meta
+                    .modified()
+                    .ok()
+                    .and_then(|m| m.elapsed().ok())
+                    .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+                if meta.is_file() && stale {
+                    std::fs::remove_file(entry.path())?;
                 }
             }
         }
