@@ -178,13 +178,21 @@ async fn post_multipart(
         file_bytes: state.app.config.media.max_upload_bytes,
     };
     match upload::receive(body, boundary, &state.app.media, limits, parse_params).await {
-        Ok((request, staged)) => run(state, viewer, format, request.data(staged)).await,
-        Err(upload::Refusal::Malformed(message)) => request_error(format, &message),
-        Err(upload::Refusal::App(status, err)) => {
-            let gql: async_graphql::Error = err.into();
-            let body = serde_json::json!({ "errors": [gql.into_server_error(Default::default())] });
-            body_response(format, status, body)
+        Ok((request, staged)) => {
+            let leftovers = staged.paths();
+            let response = run(state, viewer, format, request.data(staged)).await;
+            // What no resolver installed is removed before the client hears back.
+            for path in leftovers {
+                let _ = tokio::fs::remove_file(path).await;
+            }
+            response
         }
+        Err(upload::Refusal::Malformed(message)) => request_error(format, &message),
+        Err(upload::Refusal::App(status, err)) => body_response(
+            format,
+            status,
+            serde_json::json!({ "errors": [error_value(err)] }),
+        ),
     }
 }
 
@@ -257,14 +265,24 @@ fn auth_error(format: Format, err: AppError) -> Response {
         Format::GraphqlResponseJson => StatusCode::UNAUTHORIZED,
         Format::Json => StatusCode::OK,
     };
-    let gql: async_graphql::Error = err.into();
-    let body = serde_json::json!({ "errors": [gql.into_server_error(Default::default())] });
+    let body = serde_json::json!({ "errors": [error_value(err)] });
     let mut resp = body_response(format, status, body);
     resp.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer error=\"invalid_token\""),
     );
     resp
+}
+
+/// An error raised before execution, as a GraphQL error object (no location: there is none).
+fn error_value(err: AppError) -> Value {
+    let gql: async_graphql::Error = err.into();
+    let mut value = serde_json::to_value(gql.into_server_error(Default::default()))
+        .unwrap_or_else(|_| internal_body());
+    if let Some(map) = value.as_object_mut() {
+        map.remove("locations");
+    }
+    value
 }
 
 /// A request that is not well-formed GraphQL over HTTP: 400.

@@ -194,9 +194,19 @@ fn too_large(limit: u64) -> AppError {
     AppError::bad_input(
         "file",
         format!(
-            "The file is larger than the upload limit of {} bytes ({:.1} MB)",
-            limit,
-            limit as f64 / 1_000_000.0
+            "The file is larger than the upload limit ({})",
+            human_size(limit)
         ),
     )
+}
+
+fn human_size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} bytes")
+    }
 }

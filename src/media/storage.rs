@@ -118,6 +118,10 @@ impl StagedUploads {
         self.0.clear();
     }
 
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.0.iter().map(|u| u.path.clone()).collect()
+    }
+
     pub fn get(&self, index: usize) -> Option<&StagedUpload> {
         self.0.get(index).map(|u| u.as_ref())
     }

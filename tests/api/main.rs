@@ -5,10 +5,14 @@
 mod helpers;
 
 mod accounts;
+mod catalog;
 mod friends;
 mod http_protocol;
+mod library;
 mod player;
 mod presence;
 mod schema;
+mod streaming;
 mod subscriptions;
+mod uploads;
 mod websocket;
