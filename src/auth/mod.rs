@@ -1,7 +1,10 @@
 //! Credentials: password hashing, signed tokens, and the viewer a request acts as.
 
+pub mod challenge;
+pub mod oidc;
 pub mod password;
 pub mod tokens;
+pub mod totp;
 pub mod viewer;
 
 pub use tokens::{AccessClaims, TokenService};

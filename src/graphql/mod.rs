@@ -6,6 +6,8 @@ mod connection;
 mod context;
 mod loaders;
 mod player;
+mod query_limits;
+mod security;
 mod social;
 mod stats;
 mod user;
@@ -32,6 +34,7 @@ pub struct MutationRoot(
     account::AccountMutation,
     social::SocialMutation,
     player::PlayerMutation,
+    security::SecurityMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -59,6 +62,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
         state.config.graphql_max_depth,
         state.config.graphql_max_complexity,
     );
+    let builder = builder.extension(query_limits::QueryLimits::new(&state.config));
     loaders::register(builder, &state.db).data(state).finish()
 }
 

@@ -15,6 +15,7 @@ use async_graphql::{
 };
 use axum::{
     body::Bytes,
+    Extension,
     extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
@@ -23,7 +24,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 use super::{HttpState, ws};
-use crate::{auth::Viewer, error::AppError};
+use crate::{auth::Viewer, error::AppError, service::rate_limit::ClientAddr};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -53,9 +54,10 @@ impl Format {
 
 pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
+    let client = parts.extensions.get::<ClientAddr>().copied();
     if is_websocket_upgrade(&parts.headers) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-            Ok(upgrade) => ws::upgrade(state, upgrade, &parts.headers),
+            Ok(upgrade) => ws::upgrade(state, upgrade, &parts.headers, client),
             Err(rejection) => rejection.into_response(),
         };
     }
@@ -95,10 +97,15 @@ pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return resp;
     }
-    execute(&state, &parts.headers, format, request).await
+    execute(&state, &parts.headers, format, with_client(request, client)).await
 }
 
-pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<HttpState>,
+    client: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(format) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -140,7 +147,13 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
         Ok(r) => r,
         Err(msg) => return request_error(format, &msg),
     };
-    execute(&state, &headers, format, request).await
+    execute(
+        &state,
+        &headers,
+        format,
+        with_client(request, client.map(|Extension(c)| c)),
+    )
+    .await
 }
 
 pub async fn graphiql() -> impl IntoResponse {
@@ -168,6 +181,14 @@ async fn execute(
     };
     let response = state.schema.execute(request.data(viewer)).await;
     render(format, response)
+}
+
+/// The client address travels as request data (for the per-client limits in resolvers).
+fn with_client(request: GqlRequest, client: Option<ClientAddr>) -> GqlRequest {
+    match client {
+        Some(c) => request.data(c),
+        None => request,
+    }
 }
 
 fn render(format: Format, response: GqlResponse) -> Response {

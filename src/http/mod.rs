@@ -1,9 +1,11 @@
 //! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, and the
 //! cross-cutting layers (request ids, tracing, CORS, compression, body limit).
 
+mod google;
 mod graphql;
 mod health;
 mod metrics;
+mod rate_limit;
 mod ws;
 
 use std::time::Duration;
@@ -29,6 +31,7 @@ use tracing::Level;
 
 use crate::{graphql::AppSchema, state::AppState};
 
+pub use rate_limit::ClientConnections;
 pub use ws::WsConfig;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -73,6 +76,12 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
+        .route("/auth/google", get(google::start))
+        .route("/auth/google/callback", get(google::callback))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_requests,
+        ))
         .with_state(state)
         .layer(layers)
 }

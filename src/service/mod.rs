@@ -3,7 +3,10 @@
 
 pub mod account_input;
 pub mod accounts;
+pub mod federated;
 pub mod playback;
 pub mod player;
+pub mod rate_limit;
 pub mod sessions;
 pub mod social;
+pub mod two_factor;
