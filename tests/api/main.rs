@@ -11,4 +11,5 @@ mod player;
 mod presence;
 mod schema;
 mod subscriptions;
+mod two_factor;
 mod websocket;
