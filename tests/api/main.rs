@@ -9,6 +9,7 @@ mod friends;
 mod http_protocol;
 mod player;
 mod presence;
+mod query_limits;
 mod schema;
 mod subscriptions;
 mod two_factor;
