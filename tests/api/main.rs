@@ -10,6 +10,7 @@ mod http_protocol;
 mod player;
 mod presence;
 mod query_limits;
+mod rate_limits;
 mod schema;
 mod subscriptions;
 mod two_factor;
