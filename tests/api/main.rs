@@ -6,7 +6,9 @@ mod helpers;
 
 mod accounts;
 mod friends;
+mod google;
 mod http_protocol;
+mod oidc_provider;
 mod player;
 mod presence;
 mod query_limits;
