@@ -64,14 +64,15 @@ impl ChallengeTokens {
         validation.leeway = 0;
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        let data = decode::<ChallengeClaims>(token.trim(), &self.decoding, &validation).map_err(
-            |e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AppError::unauthenticated(
-                    "The two-factor challenge expired; sign in with your password again",
-                ),
-                _ => AppError::unauthenticated("Invalid two-factor challenge"),
-            },
-        )?;
+        let data =
+            decode::<ChallengeClaims>(token.trim(), &self.decoding, &validation).map_err(|e| {
+                match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => AppError::unauthenticated(
+                        "The two-factor challenge expired; sign in with your password again",
+                    ),
+                    _ => AppError::unauthenticated("Invalid two-factor challenge"),
+                }
+            })?;
         if data.claims.typ != TYP {
             return Err(AppError::unauthenticated("Invalid two-factor challenge"));
         }

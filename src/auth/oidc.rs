@@ -82,7 +82,9 @@ impl From<OidcError> for AppError {
 }
 
 pub fn not_configured() -> AppError {
-    AppError::not_found("Google sign-in is not enabled on this server (GOOGLE_CLIENT_ID is not set)")
+    AppError::not_found(
+        "Google sign-in is not enabled on this server (GOOGLE_CLIENT_ID is not set)",
+    )
 }
 
 struct Cached {
@@ -207,7 +209,9 @@ impl OidcProvider {
         let client = self.client(&metadata)?;
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .map_err(|e| OidcError::Unavailable(anyhow::anyhow!("provider has no token endpoint: {e}")))?
+            .map_err(|e| {
+                OidcError::Unavailable(anyhow::anyhow!("provider has no token endpoint: {e}"))
+            })?
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
             .request_async(&self.http)
             .await
@@ -312,9 +316,9 @@ enum Retry {
 impl Retry {
     fn into_error(self) -> OidcError {
         match self {
-            Retry::UnknownKey => {
-                OidcError::Refused("ID token refused: signed by a key the provider does not publish".into())
-            }
+            Retry::UnknownKey => OidcError::Refused(
+                "ID token refused: signed by a key the provider does not publish".into(),
+            ),
             Retry::Fail(e) => e,
         }
     }

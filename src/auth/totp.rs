@@ -265,9 +265,21 @@ mod tests {
     #[test]
     fn provisioning_names_issuer_and_account() {
         let p = provisioning(&generate_secret(), "ann:x@example.com").expect("provisioning");
-        assert!(p.otpauth_url.starts_with("otpauth://totp/Soundroom:"), "{}", p.otpauth_url);
-        assert!(p.otpauth_url.contains("issuer=Soundroom"), "{}", p.otpauth_url);
-        assert!(p.otpauth_url.contains(&p.secret_base32), "{}", p.otpauth_url);
+        assert!(
+            p.otpauth_url.starts_with("otpauth://totp/Soundroom:"),
+            "{}",
+            p.otpauth_url
+        );
+        assert!(
+            p.otpauth_url.contains("issuer=Soundroom"),
+            "{}",
+            p.otpauth_url
+        );
+        assert!(
+            p.otpauth_url.contains(&p.secret_base32),
+            "{}",
+            p.otpauth_url
+        );
         let png = base64::engine::general_purpose::STANDARD
             .decode(&p.qr_png_base64)
             .expect("base64");
@@ -284,7 +296,11 @@ mod tests {
         assert!(boxed.open(bob, &sealed).is_err(), "bound to the user");
         let other = SecretBox::new(b"another key material, also long enough");
         assert!(other.open(ann, &sealed).is_err(), "needs the key");
-        assert_ne!(boxed.seal(ann, b"secret").expect("seal"), sealed, "fresh nonce");
+        assert_ne!(
+            boxed.seal(ann, b"secret").expect("seal"),
+            sealed,
+            "fresh nonce"
+        );
         let mut tampered = sealed.clone();
         tampered.push('A');
         assert!(boxed.open(ann, &tampered).is_err());
@@ -301,7 +317,10 @@ mod tests {
         assert_eq!(codes.hash(user, code).as_deref(), Some(hash.as_str()));
         let typed = code.to_uppercase().replace('-', " ");
         assert_eq!(codes.hash(user, &typed).as_deref(), Some(hash.as_str()));
-        assert_ne!(codes.hash(Uuid::new_v4(), code).as_deref(), Some(hash.as_str()));
+        assert_ne!(
+            codes.hash(Uuid::new_v4(), code).as_deref(),
+            Some(hash.as_str())
+        );
         assert_eq!(codes.hash(user, "123456"), None);
         let unique: std::collections::HashSet<_> = generated.iter().map(|(c, _)| c).collect();
         assert_eq!(unique.len(), RECOVERY_CODES);

@@ -35,7 +35,9 @@ impl Limit {
                 .parse()
                 .map_err(|_| anyhow::anyhow!("{key}: {secs:?} is not a number of seconds"))?;
             if count == 0 || secs == 0 {
-                bail!("{key}: count and seconds must be at least 1 (use RATE_LIMIT=off to disable)");
+                bail!(
+                    "{key}: count and seconds must be at least 1 (use RATE_LIMIT=off to disable)"
+                );
             }
             rules.push(Rule {
                 count,
@@ -77,7 +79,10 @@ impl std::fmt::Debug for OidcSettings {
         f.debug_struct("OidcSettings")
             .field("issuer_url", &self.issuer_url)
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -226,7 +231,9 @@ mod tests {
             ]
         );
         for bad in ["", "5", "x/3", "5/x", "0/10", "5/0", "5/-1"] {
-            let err = Limit::parse("RATE_LIMIT_X", bad).expect_err(bad).to_string();
+            let err = Limit::parse("RATE_LIMIT_X", bad)
+                .expect_err(bad)
+                .to_string();
             assert!(err.contains("RATE_LIMIT_X"), "{bad}: {err}");
         }
     }

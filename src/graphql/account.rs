@@ -126,12 +126,16 @@ impl AccountMutation {
         let (client, account) = (security::client_key(ctx), security::email_key(&input.email));
         security::limit(
             ctx,
-            &[(Bucket::LoginClient, &client), (Bucket::LoginAccount, &account)],
+            &[
+                (Bucket::LoginClient, &client),
+                (Bucket::LoginAccount, &account),
+            ],
         )
         .await?;
         Ok(
             match accounts::login(ctx.state()?, &input.email, &input.password).await? {
-                LoginOutcome::Session(tokens, user) => {
+                LoginOutcome::Session(session) => {
+                    let (tokens, user) = *session;
                     LoginResult::AuthPayload(Box::new(AuthPayload::new(tokens, user)))
                 }
                 LoginOutcome::TwoFactorRequired { challenge_token } => {

@@ -13,8 +13,7 @@ use std::sync::{
 };
 
 use async_graphql::{
-    ServerError, ServerResult, Variables,
-    ValidationResult,
+    ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };

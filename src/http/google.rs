@@ -190,6 +190,9 @@ mod tests {
         assert_eq!(cookie(&HeaderMap::new()), None);
         assert_eq!(encode("a.b-c_d~e"), "a.b-c_d~e");
         assert_eq!(encode("a b&c=d#"), "a%20b%26c%3Dd%23");
-        assert_eq!(escape_html("<b>\"x\"</b>"), "&lt;b&gt;&quot;x&quot;&lt;/b&gt;");
+        assert_eq!(
+            escape_html("<b>\"x\"</b>"),
+            "&lt;b&gt;&quot;x&quot;&lt;/b&gt;"
+        );
     }
 }

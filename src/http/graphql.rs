@@ -14,8 +14,8 @@ use async_graphql::{
     parser::{parse_query, types::OperationType},
 };
 use axum::{
-    body::Bytes,
     Extension,
+    body::Bytes,
     extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},

@@ -160,7 +160,10 @@ mod tests {
 
     fn xff(value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_str(value).expect("header"));
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_str(value).expect("header"),
+        );
         h
     }
 
@@ -173,7 +176,9 @@ mod tests {
         assert_eq!(client_addr(Some(peer), &h, 2).0.to_string(), "6.6.6.6");
         assert_eq!(client_addr(Some(peer), &h, 3).0, peer, "too few entries");
         assert_eq!(
-            client_addr(Some(peer), &xff("[2001:db8::1]:443"), 1).0.to_string(),
+            client_addr(Some(peer), &xff("[2001:db8::1]:443"), 1)
+                .0
+                .to_string(),
             "2001:db8::1"
         );
         assert_eq!(client_addr(Some(peer), &xff("junk"), 1).0, peer);

@@ -48,7 +48,7 @@ pub async fn register(
 /// What a right password gets: a session, or (with two-factor authentication on) a challenge
 /// to pass to `verifyTwoFactor` with a code.
 pub enum LoginOutcome {
-    Session(IssuedTokens, user::Model),
+    Session(Box<(IssuedTokens, user::Model)>),
     TwoFactorRequired { challenge_token: String },
 }
 
@@ -71,7 +71,7 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<L
     }
     let tokens = sessions::start(state, &state.db, user.id).await?;
     announce_session(state, &tokens);
-    Ok(LoginOutcome::Session(tokens, user))
+    Ok(LoginOutcome::Session(Box::new((tokens, user))))
 }
 
 pub(crate) fn announce_session(state: &AppState, tokens: &IssuedTokens) {

@@ -15,9 +15,7 @@
 
 use chrono::{Duration, Utc};
 use entity::{oidc_login_state, user, user_identity};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -95,9 +93,12 @@ pub async fn claim(
     if row.expires_at <= Utc::now() {
         return Err(bad("This sign-in took too long; start again"));
     }
-    let same_browser = browser_binding.is_some_and(|b| constant_time_eq(&digest(b), &row.browser_hash));
+    let same_browser =
+        browser_binding.is_some_and(|b| constant_time_eq(&digest(b), &row.browser_hash));
     if !same_browser {
-        return Err(bad("This sign-in was started in another browser; start again"));
+        return Err(bad(
+            "This sign-in was started in another browser; start again",
+        ));
     }
     Ok(Claimed {
         nonce: row.nonce,
@@ -163,7 +164,10 @@ async fn link_or_create(state: &AppState, identity: &VerifiedIdentity) -> AppRes
         .email
         .as_deref()
         .ok_or_else(|| refused("Your Google account shared no email address"))
-        .and_then(|e| Email::parse(e).map_err(|_| refused("Your Google account's email address is not usable")))?;
+        .and_then(|e| {
+            Email::parse(e)
+                .map_err(|_| refused("Your Google account's email address is not usable"))
+        })?;
     if !identity.email_verified {
         return Err(refused(
             "Your Google account's email address is not verified; verify it with Google first",
@@ -180,7 +184,9 @@ async fn link_or_create(state: &AppState, identity: &VerifiedIdentity) -> AppRes
                 // Someone registered this email a moment ago: link to that account.
                 Err(AppError::Conflict { .. }) => accounts::find_by_email(&state.db, &email)
                     .await?
-                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user vanished while linking")))?,
+                    .ok_or_else(|| {
+                        AppError::Internal(anyhow::anyhow!("user vanished while linking"))
+                    })?,
                 Err(e) => return Err(e),
             }
         }
@@ -271,14 +277,26 @@ mod tests {
     #[test]
     fn usernames_from_provider_data() {
         let email = Email::parse("ann.lee@example.com").expect("email");
-        assert_eq!(username_for(&identity(Some("Ann Lee")), &email).as_str(), "Ann Lee");
-        assert_eq!(username_for(&identity(Some("Ann  <Lee>!")), &email).as_str(), "Ann Lee");
-        assert_eq!(username_for(&identity(Some("李")), &email).as_str(), "ann.lee");
+        assert_eq!(
+            username_for(&identity(Some("Ann Lee")), &email).as_str(),
+            "Ann Lee"
+        );
+        assert_eq!(
+            username_for(&identity(Some("Ann  <Lee>!")), &email).as_str(),
+            "Ann Lee"
+        );
+        assert_eq!(
+            username_for(&identity(Some("李")), &email).as_str(),
+            "ann.lee"
+        );
         assert_eq!(username_for(&identity(None), &email).as_str(), "ann.lee");
         let short = Email::parse("a@example.com").expect("email");
         assert_eq!(username_for(&identity(None), &short).as_str(), "user");
         let long = "x".repeat(60);
-        assert_eq!(username_for(&identity(Some(&long)), &email).as_str().len(), 32);
+        assert_eq!(
+            username_for(&identity(Some(&long)), &email).as_str().len(),
+            32
+        );
     }
 
     #[test]

@@ -306,7 +306,10 @@ mod tests {
             matches!(err, AppError::TooManyRequests { retry_after_secs } if (1..=60).contains(&retry_after_secs))
         );
         assert!(l.hit(Bucket::LoginAccount, "b").await.is_ok(), "other key");
-        assert!(l.hit(Bucket::LoginClient, "a").await.is_ok(), "other bucket");
+        assert!(
+            l.hit(Bucket::LoginClient, "a").await.is_ok(),
+            "other bucket"
+        );
     }
 
     #[tokio::test]
@@ -314,7 +317,9 @@ mod tests {
         let l = limiter(&[(5, 10), (1, 3600)]);
         assert!(l.hit(Bucket::Requests, "x").await.is_ok());
         let err = l.hit(Bucket::Requests, "x").await.expect_err("daily rule");
-        assert!(matches!(err, AppError::TooManyRequests { retry_after_secs } if retry_after_secs > 3500));
+        assert!(
+            matches!(err, AppError::TooManyRequests { retry_after_secs } if retry_after_secs > 3500)
+        );
     }
 
     #[test]

@@ -12,8 +12,7 @@ use crate::{
     oidc_provider::{Identity, Provider, Tweak},
 };
 
-const LOGIN_WITH_GOOGLE: &str =
-    "mutation($t: String!) { loginWithGoogle(idToken: $t) { accessToken refreshToken expiresIn user { id email username } } }";
+const LOGIN_WITH_GOOGLE: &str = "mutation($t: String!) { loginWithGoogle(idToken: $t) { accessToken refreshToken expiresIn user { id email username } } }";
 
 async fn spawn(provider: &Provider) -> TestApp {
     let settings = provider.settings();
@@ -60,7 +59,12 @@ async fn start(app: &TestApp) -> Callback {
         .and_then(|v| v.to_str().ok())
         .expect("binding cookie")
         .to_owned();
-    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/auth/google", "Max-Age=600"] {
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/auth/google",
+        "Max-Age=600",
+    ] {
         assert!(set_cookie.contains(attribute), "{set_cookie}");
     }
     let cookie = set_cookie.split(';').next().expect("pair").to_owned();
@@ -72,7 +76,10 @@ async fn start(app: &TestApp) -> Callback {
         .expect("authorize");
     assert_eq!(at_provider.status(), 302, "{:?}", at_provider.text().await);
     let back = Url::parse(&location(&at_provider)).expect("callback url");
-    assert_eq!(back.as_str().split('?').next(), Some("http://soundroom.test/auth/google/callback"));
+    assert_eq!(
+        back.as_str().split('?').next(),
+        Some("http://soundroom.test/auth/google/callback")
+    );
     Callback {
         path_and_query: format!("{}?{}", back.path(), back.query().unwrap_or_default()),
         cookie,
@@ -92,7 +99,9 @@ async fn finish(app: &TestApp, cb: &Callback, cookie: Option<&str>) -> reqwest::
 fn fragment_tokens(resp: &reqwest::Response) -> HashMap<String, String> {
     assert_eq!(resp.status(), 303);
     let to = location(resp);
-    let (base, fragment) = to.split_once('#').unwrap_or_else(|| panic!("no fragment: {to}"));
+    let (base, fragment) = to
+        .split_once('#')
+        .unwrap_or_else(|| panic!("no fragment: {to}"));
     assert_eq!(base, "http://frontend.test/auth/callback");
     fragment
         .split('&')
@@ -113,13 +122,20 @@ async fn user_count(app: &TestApp) -> u64 {
 async fn the_browser_flow_signs_a_new_user_in_and_hands_the_tokens_to_the_frontend() {
     let provider = Provider::start().await;
     let app = spawn(&provider).await;
-    assert_eq!(provider.discovery_hits(), 0, "discovery is lazy, not at start-up");
+    assert_eq!(
+        provider.discovery_hits(),
+        0,
+        "discovery is lazy, not at start-up"
+    );
 
     let cb = start(&app).await;
     let q: HashMap<_, _> = cb.authorize_url.query_pairs().into_owned().collect();
     assert_eq!(q["response_type"], "code");
     assert_eq!(q["client_id"], "soundroom-test-client");
-    assert_eq!(q["redirect_uri"], "http://soundroom.test/auth/google/callback");
+    assert_eq!(
+        q["redirect_uri"],
+        "http://soundroom.test/auth/google/callback"
+    );
     assert_eq!(q["code_challenge_method"], "S256");
     assert!(q["code_challenge"].len() >= 43);
     assert!(q["state"].len() >= 16 && q["nonce"].len() >= 16);
@@ -139,7 +155,11 @@ async fn the_browser_flow_signs_a_new_user_in_and_hands_the_tokens_to_the_fronte
     let tokens = fragment_tokens(&done);
     assert_eq!(tokens["expiresIn"], "900");
     let me = app
-        .gql(Some(&tokens["accessToken"]), "{ me { id email username } }", json!({}))
+        .gql(
+            Some(&tokens["accessToken"]),
+            "{ me { id email username } }",
+            json!({}),
+        )
         .await;
     assert_eq!(me["data"]["me"]["email"], "ann@example.com", "{me}");
     assert_eq!(me["data"]["me"]["username"], "Ann Google");
@@ -150,10 +170,17 @@ async fn the_browser_flow_signs_a_new_user_in_and_hands_the_tokens_to_the_fronte
             json!({ "t": tokens["refreshToken"] }),
         )
         .await;
-    assert!(refreshed["data"]["refreshTokens"]["accessToken"].is_string(), "{refreshed}");
+    assert!(
+        refreshed["data"]["refreshTokens"]["accessToken"].is_string(),
+        "{refreshed}"
+    );
 
     use sea_orm::EntityTrait;
-    let id: uuid::Uuid = me["data"]["me"]["id"].as_str().expect("id").parse().expect("uuid");
+    let id: uuid::Uuid = me["data"]["me"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
     let user = entity::user::Entity::find_by_id(id)
         .one(&app.state.db)
         .await
@@ -170,7 +197,11 @@ async fn the_browser_flow_signs_a_new_user_in_and_hands_the_tokens_to_the_fronte
         .await;
     assert_eq!(me["data"]["me"]["id"], id.to_string());
     assert_eq!(user_count(&app).await, 1);
-    assert_eq!(provider.discovery_hits(), 1, "the provider metadata is cached");
+    assert_eq!(
+        provider.discovery_hits(),
+        1,
+        "the provider metadata is cached"
+    );
 }
 
 #[tokio::test]
@@ -233,7 +264,10 @@ async fn forged_or_wrong_id_tokens_fail_the_browser_flow() {
         let cb = start(&app).await;
         let resp = finish(&app, &cb, Some(&cb.cookie)).await;
         assert_eq!(resp.status(), 400, "{tweak:?}");
-        assert!(resp.headers().get("location").is_none(), "{tweak:?}: no tokens");
+        assert!(
+            resp.headers().get("location").is_none(),
+            "{tweak:?}: no tokens"
+        );
         let page = resp.text().await.expect("page");
         assert!(page.contains("Sign-in failed"), "{tweak:?}: {page}");
     }
@@ -254,10 +288,12 @@ async fn a_failed_code_exchange_is_a_400_and_a_cancelled_sign_in_goes_back_to_th
     let wrong_code = cb
         .path_and_query
         .split('&')
-        .map(|kv| if kv.starts_with("code=") || kv.contains("?code=") {
-            kv.split("code=").next().unwrap_or_default().to_owned() + "code=not-a-code"
-        } else {
-            kv.to_owned()
+        .map(|kv| {
+            if kv.starts_with("code=") || kv.contains("?code=") {
+                kv.split("code=").next().unwrap_or_default().to_owned() + "code=not-a-code"
+            } else {
+                kv.to_owned()
+            }
         })
         .collect::<Vec<_>>()
         .join("&");
@@ -274,7 +310,10 @@ async fn a_failed_code_exchange_is_a_400_and_a_cancelled_sign_in_goes_back_to_th
     let cb = start(&app).await;
     let resp = finish(&app, &cb, Some(&cb.cookie)).await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(location(&resp), "http://frontend.test/auth/callback#error=access_denied");
+    assert_eq!(
+        location(&resp),
+        "http://frontend.test/auth/callback#error=access_denied"
+    );
 }
 
 #[tokio::test]
@@ -286,7 +325,11 @@ async fn a_verified_email_signs_into_the_existing_account() {
     let cb = start(&app).await;
     let tokens = fragment_tokens(&finish(&app, &cb, Some(&cb.cookie)).await);
     let me = app
-        .gql(Some(&tokens["accessToken"]), "{ me { id username } }", json!({}))
+        .gql(
+            Some(&tokens["accessToken"]),
+            "{ me { id username } }",
+            json!({}),
+        )
         .await;
     assert_eq!(me["data"]["me"]["id"], ann.user_id.as_str(), "{me}");
     assert_eq!(me["data"]["me"]["username"], "ann", "the profile is kept");
@@ -294,8 +337,14 @@ async fn a_verified_email_signs_into_the_existing_account() {
     let login = app.login("ann@example.com", "correct horse").await;
     assert_eq!(login["data"]["login"]["__typename"], "AuthPayload");
     let token = provider.id_token(&Identity::new("google-ann", "ann@example.com"), Tweak::None);
-    let body = app.gql(None, LOGIN_WITH_GOOGLE, json!({ "t": token })).await;
-    assert_eq!(body["data"]["loginWithGoogle"]["user"]["id"], ann.user_id.as_str(), "{body}");
+    let body = app
+        .gql(None, LOGIN_WITH_GOOGLE, json!({ "t": token }))
+        .await;
+    assert_eq!(
+        body["data"]["loginWithGoogle"]["user"]["id"],
+        ann.user_id.as_str(),
+        "{body}"
+    );
     assert_eq!(user_count(&app).await, 1);
 }
 
@@ -316,7 +365,11 @@ async fn an_unverified_email_never_signs_into_an_account() {
     assert!(resp.text().await.expect("page").contains("not verified"));
 
     let body = app
-        .gql(None, LOGIN_WITH_GOOGLE, json!({ "t": provider.id_token(&unverified, Tweak::None) }))
+        .gql(
+            None,
+            LOGIN_WITH_GOOGLE,
+            json!({ "t": provider.id_token(&unverified, Tweak::None) }),
+        )
         .await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
 
@@ -326,7 +379,11 @@ async fn an_unverified_email_never_signs_into_an_account() {
         ..Identity::new("google-stranger", "stranger@example.com")
     };
     let body = app
-        .gql(None, LOGIN_WITH_GOOGLE, json!({ "t": provider.id_token(&stranger, Tweak::None) }))
+        .gql(
+            None,
+            LOGIN_WITH_GOOGLE,
+            json!({ "t": provider.id_token(&stranger, Tweak::None) }),
+        )
         .await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
     assert_eq!(user_count(&app).await, 1);
@@ -347,7 +404,11 @@ async fn login_with_google_accepts_a_good_id_token_and_refuses_forgeries() {
         Tweak::WrongIssuer,
     ] {
         let body = app
-            .gql(None, LOGIN_WITH_GOOGLE, json!({ "t": provider.id_token(&ann, tweak) }))
+            .gql(
+                None,
+                LOGIN_WITH_GOOGLE,
+                json!({ "t": provider.id_token(&ann, tweak) }),
+            )
             .await;
         assert_eq!(code(&body), "UNAUTHENTICATED", "{tweak:?}: {body}");
     }
@@ -358,14 +419,22 @@ async fn login_with_google_accepts_a_good_id_token_and_refuses_forgeries() {
     assert_eq!(user_count(&app).await, 0);
 
     let body = app
-        .gql(None, LOGIN_WITH_GOOGLE, json!({ "t": provider.id_token(&ann, Tweak::None) }))
+        .gql(
+            None,
+            LOGIN_WITH_GOOGLE,
+            json!({ "t": provider.id_token(&ann, Tweak::None) }),
+        )
         .await;
     let payload = &body["data"]["loginWithGoogle"];
     assert_eq!(payload["user"]["email"], "ann@example.com", "{body}");
     assert_eq!(payload["user"]["username"], "Ann Google");
     assert_eq!(payload["expiresIn"], 900);
     let me = app
-        .gql(payload["accessToken"].as_str(), "{ me { email } }", json!({}))
+        .gql(
+            payload["accessToken"].as_str(),
+            "{ me { email } }",
+            json!({}),
+        )
         .await;
     assert_eq!(me["data"]["me"]["email"], "ann@example.com");
 }
@@ -401,7 +470,11 @@ async fn an_unreachable_provider_does_not_stop_the_server() {
         ("GOOGLE_CLIENT_ID", "id"),
     ])
     .await;
-    let resp = browser().get(app.url("/auth/google")).send().await.expect("send");
+    let resp = browser()
+        .get(app.url("/auth/google"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(resp.status(), 500);
     assert!(resp.headers().get("location").is_none());
     let body = app.gql(None, "{ serverTime }", json!({})).await;

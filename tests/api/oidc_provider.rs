@@ -121,8 +121,9 @@ impl Provider {
         let forger = EncodingKey::from_rsa_der(&der_from_pem(include_str!(
             "../fixtures/oidc_forger_key.pem"
         )));
-        let mut jwk = serde_json::to_value(Jwk::from_encoding_key(&key, Algorithm::RS256).expect("jwk"))
-            .expect("jwk json");
+        let mut jwk =
+            serde_json::to_value(Jwk::from_encoding_key(&key, Algorithm::RS256).expect("jwk"))
+                .expect("jwk json");
         jwk["kid"] = json!(KID);
         jwk["use"] = json!("sig");
         let inner = Arc::new(Inner {
@@ -130,7 +131,10 @@ impl Provider {
             key,
             forger,
             jwk,
-            next: Mutex::new((Identity::new("google-sub-1", "ann@example.com"), Tweak::None)),
+            next: Mutex::new((
+                Identity::new("google-sub-1", "ann@example.com"),
+                Tweak::None,
+            )),
             codes: Mutex::new(HashMap::new()),
             discovery_hits: AtomicUsize::new(0),
         });
@@ -225,7 +229,8 @@ impl Inner {
                 format!("{}.{payload}.{}", parts[0], parts[2])
             }
             Tweak::Unsigned => {
-                let header = URL_SAFE_NO_PAD.encode(json!({ "alg": "none", "typ": "JWT" }).to_string());
+                let header =
+                    URL_SAFE_NO_PAD.encode(json!({ "alg": "none", "typ": "JWT" }).to_string());
                 let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
                 format!("{header}.{payload}.")
             }
@@ -331,7 +336,11 @@ async fn token(
         ),
     };
     if id != CLIENT_ID || secret != CLIENT_SECRET {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid_client" }))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_client" })),
+        )
+            .into_response();
     }
     if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
         return invalid("grant_type");

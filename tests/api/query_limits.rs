@@ -73,7 +73,13 @@ async fn deep_queries_are_refused_before_running() {
     ws.subscribe("d", &deep_introspection(11), json!({})).await;
     let msg = ws.next_for("d").await;
     assert_eq!(msg["type"], "error", "{msg}");
-    assert!(msg["payload"][0]["message"].as_str().unwrap_or_default().contains("nested too deep"), "{msg}");
+    assert!(
+        msg["payload"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nested too deep"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -81,11 +87,19 @@ async fn the_depth_limit_applies_to_ordinary_queries() {
     let app = TestApp::spawn_with(&[("GRAPHQL_MAX_DEPTH", "3")]).await;
     let ann = app.register("ann@example.com", "ann").await;
     let ok = app
-        .gql(Some(&ann.access), "{ friends { edges { cursor } } }", json!({}))
+        .gql(
+            Some(&ann.access),
+            "{ friends { edges { cursor } } }",
+            json!({}),
+        )
         .await;
     assert!(ok["data"]["friends"]["edges"].is_array(), "{ok}");
     let deep = app
-        .gql(Some(&ann.access), "{ friends { edges { node { id } } } }", json!({}))
+        .gql(
+            Some(&ann.access),
+            "{ friends { edges { node { id } } } }",
+            json!({}),
+        )
         .await;
     assert!(message(&deep).contains("nested too deep"), "{deep}");
 }
@@ -113,14 +127,22 @@ async fn aliases_are_capped() {
         .map(|i| format!("g{i}: login(input: {{ email: \"ann@example.com\", password: \"guess{i}xx\" }}) {{ __typename }}"))
         .collect::<Vec<_>>()
         .join(" ");
-    let (status, body) = post(&app, json!({ "query": format!("mutation {{ {guesses} }}") })).await;
+    let (status, body) = post(
+        &app,
+        json!({ "query": format!("mutation {{ {guesses} }}") }),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.get("data").is_none(), "{body}");
 }
 
 #[tokio::test]
 async fn complex_queries_are_refused() {
-    let app = TestApp::spawn_with(&[("GRAPHQL_MAX_COMPLEXITY", "20"), ("GRAPHQL_MAX_ALIASES", "1000")]).await;
+    let app = TestApp::spawn_with(&[
+        ("GRAPHQL_MAX_COMPLEXITY", "20"),
+        ("GRAPHQL_MAX_ALIASES", "1000"),
+    ])
+    .await;
     let wide = |n: usize| {
         format!(
             "{{ {} }}",
@@ -143,7 +165,10 @@ async fn batches_are_not_accepted() {
     let batch = json!([{ "query": "{ serverTime }" }, { "query": "{ serverTime }" }]);
     let (status, body) = post(&app, batch).await;
     assert_eq!(status, 400, "{body}");
-    assert!(message(&body).contains("batched requests are not supported"), "{body}");
+    assert!(
+        message(&body).contains("batched requests are not supported"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -170,8 +195,10 @@ async fn websocket_connections_per_client_address_are_capped() {
     let first = WsClient::signed_in(&app, None).await;
     let _second = WsClient::signed_in(&app, None).await;
     let mut request =
-        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(app.ws_url())
-            .expect("request");
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+            app.ws_url(),
+        )
+        .expect("request");
     request.headers_mut().insert(
         "Sec-WebSocket-Protocol",
         "graphql-transport-ws".parse().expect("header"),
@@ -188,8 +215,10 @@ async fn websocket_connections_per_client_address_are_capped() {
     let mut reopened = None;
     for _ in 0..50 {
         let mut request =
-            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(app.ws_url())
-                .expect("request");
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                app.ws_url(),
+            )
+            .expect("request");
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             "graphql-transport-ws".parse().expect("header"),
@@ -200,7 +229,10 @@ async fn websocket_connections_per_client_address_are_capped() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert!(reopened.is_some(), "a closed connection's place was not freed");
+    assert!(
+        reopened.is_some(),
+        "a closed connection's place was not freed"
+    );
 }
 
 #[tokio::test]
@@ -233,7 +265,10 @@ async fn operations_per_connection_are_capped() {
     ws.subscribe("3", sub, json!({})).await;
     let refused = ws.next_for("3").await;
     assert_eq!(refused["type"], "error", "{refused}");
-    assert_eq!(refused["payload"][0]["extensions"]["code"], "TOO_MANY_REQUESTS", "{refused}");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"], "TOO_MANY_REQUESTS",
+        "{refused}"
+    );
     // The socket stays open; completing one makes room.
     ws.send(json!({ "id": "1", "type": "complete" })).await;
     ws.subscribe("4", "{ serverTime }", json!({})).await;

@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, WsClient, code};
 
 const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { __typename } }";
-const REGISTER: &str =
-    "mutation($i: RegisterInput!) { register(input: $i) { user { id } } }";
+const REGISTER: &str = "mutation($i: RegisterInput!) { register(input: $i) { user { id } } }";
 
 struct Answer {
     status: u16,
@@ -75,12 +74,20 @@ async fn login_attempts_per_account_trip_and_reset() {
 
     // Another account is not affected.
     let bob = login(&app, "bob@example.com", "correct horse").await;
-    assert_eq!(bob.body["data"]["login"]["__typename"], "AuthPayload", "{}", bob.body);
+    assert_eq!(
+        bob.body["data"]["login"]["__typename"], "AuthPayload",
+        "{}",
+        bob.body
+    );
 
     // After the window, Ann may sign in again.
     tokio::time::sleep(Duration::from_secs(wait) + Duration::from_millis(100)).await;
     let again = login(&app, "ann@example.com", "correct horse").await;
-    assert_eq!(again.body["data"]["login"]["__typename"], "AuthPayload", "{}", again.body);
+    assert_eq!(
+        again.body["data"]["login"]["__typename"], "AuthPayload",
+        "{}",
+        again.body
+    );
 }
 
 #[tokio::test]
@@ -103,7 +110,10 @@ async fn login_attempts_per_client_address() {
     .await;
     let msg = ws.next_for("l").await;
     assert_eq!(msg["type"], "error", "{msg}");
-    assert_eq!(msg["payload"][0]["extensions"]["code"], "TOO_MANY_REQUESTS", "{msg}");
+    assert_eq!(
+        msg["payload"][0]["extensions"]["code"], "TOO_MANY_REQUESTS",
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -230,12 +240,29 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for() {
     ])
     .await;
     for _ in 0..2 {
-        assert_eq!(send(&app, "{ serverTime }", json!({}), Some("198.51.100.1")).await.status, 200);
+        assert_eq!(
+            send(&app, "{ serverTime }", json!({}), Some("198.51.100.1"))
+                .await
+                .status,
+            200
+        );
     }
-    assert_eq!(send(&app, "{ serverTime }", json!({}), Some("198.51.100.1")).await.status, 429);
+    assert_eq!(
+        send(&app, "{ serverTime }", json!({}), Some("198.51.100.1"))
+            .await
+            .status,
+        429
+    );
     // Another client behind the same proxy; a spoofed left-hand entry does not matter.
     assert_eq!(
-        send(&app, "{ serverTime }", json!({}), Some("198.51.100.1, 198.51.100.2")).await.status,
+        send(
+            &app,
+            "{ serverTime }",
+            json!({}),
+            Some("198.51.100.1, 198.51.100.2")
+        )
+        .await
+        .status,
         200
     );
 }
@@ -294,7 +321,10 @@ async fn with_redis_instances_share_their_counters() {
     let limited = login(&b, "ann@example.com", "wrong password").await;
     assert_eq!(code(&limited.body), "TOO_MANY_REQUESTS", "{}", limited.body);
     let wait = retry_after_ext(&limited.body);
-    assert!((50..=60).contains(&wait), "the TTL comes from Redis: {wait}");
+    assert!(
+        (50..=60).contains(&wait),
+        "the TTL comes from Redis: {wait}"
+    );
 }
 
 #[tokio::test]

@@ -40,7 +40,11 @@ async fn ann_with_2fa(app: &TestApp) -> (Session, String, u64, Vec<String>) {
         .to_owned();
     let step = now_step();
     let enabled = app
-        .gql(Some(&ann.access), ENABLE, json!({ "c": totp_code(&secret, step) }))
+        .gql(
+            Some(&ann.access),
+            ENABLE,
+            json!({ "c": totp_code(&secret, step) }),
+        )
         .await;
     let codes: Vec<String> = enabled["data"]["enableTwoFactor"]["recoveryCodes"]
         .as_array()
@@ -59,7 +63,10 @@ async fn challenge(app: &TestApp) -> String {
             json!({ "i": { "email": "ann@example.com", "password": "correct horse" } }),
         )
         .await;
-    assert_eq!(body["data"]["login"]["__typename"], "TwoFactorChallenge", "{body}");
+    assert_eq!(
+        body["data"]["login"]["__typename"], "TwoFactorChallenge",
+        "{body}"
+    );
     body["data"]["login"]["challengeToken"]
         .as_str()
         .expect("challenge")
@@ -81,7 +88,10 @@ async fn setup_enable_sign_in_with_a_code_and_disable() {
     let secret = setup["secret"].as_str().expect("secret");
     assert!(secret.len() >= 32, "at least 160 bits: {secret}");
     let url = setup["otpauthUrl"].as_str().expect("url");
-    assert!(url.starts_with("otpauth://totp/Soundroom:ann%40example.com?"), "{url}");
+    assert!(
+        url.starts_with("otpauth://totp/Soundroom:ann%40example.com?"),
+        "{url}"
+    );
     for part in [format!("secret={secret}"), "issuer=Soundroom".into()] {
         assert!(url.contains(&part), "{url} lacks {part}");
     }
@@ -110,7 +120,11 @@ async fn setup_enable_sign_in_with_a_code_and_disable() {
 
     let step = now_step();
     let enabled = app
-        .gql(Some(&ann.access), ENABLE, json!({ "c": totp_code(secret, step) }))
+        .gql(
+            Some(&ann.access),
+            ENABLE,
+            json!({ "c": totp_code(secret, step) }),
+        )
         .await;
     let recovery = enabled["data"]["enableTwoFactor"]["recoveryCodes"]
         .as_array()
@@ -144,7 +158,10 @@ async fn setup_enable_sign_in_with_a_code_and_disable() {
         .await;
     assert_eq!(off["data"]["disableTwoFactor"], true, "{off}");
     let login = app.login("ann@example.com", "correct horse").await;
-    assert_eq!(login["data"]["login"]["__typename"], "AuthPayload", "{login}");
+    assert_eq!(
+        login["data"]["login"]["__typename"], "AuthPayload",
+        "{login}"
+    );
 }
 
 #[tokio::test]
@@ -179,14 +196,20 @@ async fn recovery_codes_work_once_each() {
     assert_eq!(unique.len(), 10);
 
     let ok = verify(&app, &challenge(&app).await, &codes[0]).await;
-    assert!(ok["data"]["verifyTwoFactor"]["accessToken"].is_string(), "{ok}");
+    assert!(
+        ok["data"]["verifyTwoFactor"]["accessToken"].is_string(),
+        "{ok}"
+    );
     let reused = verify(&app, &challenge(&app).await, &codes[0]).await;
     assert_eq!(code(&reused), "UNAUTHENTICATED", "{reused}");
 
     // Typed loosely: case, dashes and spaces do not matter.
     let typed = codes[1].to_uppercase().replace('-', " ");
     let ok = verify(&app, &challenge(&app).await, &typed).await;
-    assert!(ok["data"]["verifyTwoFactor"]["accessToken"].is_string(), "{ok}");
+    assert!(
+        ok["data"]["verifyTwoFactor"]["accessToken"].is_string(),
+        "{ok}"
+    );
     let nonsense = verify(&app, &challenge(&app).await, "not-a-code").await;
     assert_eq!(code(&nonsense), "UNAUTHENTICATED", "{nonsense}");
 }
@@ -248,7 +271,10 @@ async fn the_challenge_is_refused_everywhere_else() {
     )
     .expect("encode");
     let body = verify(&app, &fresh, &totp_code(&secret, step + 1)).await;
-    assert!(body["data"]["verifyTwoFactor"]["accessToken"].is_string(), "{body}");
+    assert!(
+        body["data"]["verifyTwoFactor"]["accessToken"].is_string(),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -281,13 +307,24 @@ async fn setup_rules() {
     assert_ne!(first, second);
     let step = now_step();
     let stale = app
-        .gql(Some(&ann.access), ENABLE, json!({ "c": totp_code(&first, step) }))
+        .gql(
+            Some(&ann.access),
+            ENABLE,
+            json!({ "c": totp_code(&first, step) }),
+        )
         .await;
     assert_eq!(code(&stale), "BAD_USER_INPUT", "{stale}");
     let ok = app
-        .gql(Some(&ann.access), ENABLE, json!({ "c": totp_code(&second, step) }))
+        .gql(
+            Some(&ann.access),
+            ENABLE,
+            json!({ "c": totp_code(&second, step) }),
+        )
         .await;
-    assert!(ok["data"]["enableTwoFactor"]["recoveryCodes"].is_array(), "{ok}");
+    assert!(
+        ok["data"]["enableTwoFactor"]["recoveryCodes"].is_array(),
+        "{ok}"
+    );
     let again = app.gql(Some(&ann.access), BEGIN, json!({})).await;
     assert_eq!(code(&again), "CONFLICT", "{again}");
 
@@ -320,7 +357,11 @@ async fn secrets_and_recovery_codes_are_not_stored_in_the_clear() {
     for clear in [secret.as_str(), raw_b64.as_str(), raw_b64url.as_str()] {
         assert!(!row.secret_sealed.contains(clear), "{}", row.secret_sealed);
     }
-    assert!(row.secret_sealed.starts_with("v1."), "{}", row.secret_sealed);
+    assert!(
+        row.secret_sealed.starts_with("v1."),
+        "{}",
+        row.secret_sealed
+    );
 
     let stored = entity::recovery_code::Entity::find()
         .all(&app.state.db)
