@@ -215,7 +215,14 @@ impl OidcProvider {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
             .request_async(&self.http)
             .await
-            .map_err(|e| OidcError::Refused(format!("code exchange failed: {e}")))?;
+            .map_err(|e| match e {
+                // The provider answered, and said no (a bad, used or expired code; PKCE).
+                openidconnect::RequestTokenError::ServerResponse(r) => {
+                    OidcError::Refused(format!("code exchange refused: {r}"))
+                }
+                // We could not talk to it, or it answered nonsense.
+                other => OidcError::Unavailable(anyhow::anyhow!("code exchange failed: {other}")),
+            })?;
         let id_token = response
             .id_token()
             .ok_or_else(|| OidcError::Refused("the token response has no ID token".into()))?

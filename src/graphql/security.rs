@@ -18,7 +18,8 @@ use crate::{
 pub struct TwoFactorSetup {
     /// The secret in base32, for typing in by hand.
     secret: String,
-    /// `otpauth://totp/Soundroom:<email>?secret=…&issuer=Soundroom&algorithm=SHA1&digits=6&period=30`
+    /// `otpauth://totp/Soundroom:<email>?secret=…&issuer=Soundroom` (SHA-1, 6 digits, 30 s: the
+    /// key-URI defaults).
     otpauth_url: String,
     /// The otpauth URL as a QR code: a PNG, bare base64 (prefix `data:image/png;base64,` to show it).
     qr_code_png_base64: String,
