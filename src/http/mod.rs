@@ -68,6 +68,11 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
                 // Audio is already compressed, and compressing it breaks byte ranges.
                 .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
         )
+        // The client address and the general per-client limit, for every route.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_requests,
+        ))
         .layer(RequestBodyLimitLayer::new(body_limit));
 
     Router::new()
@@ -78,10 +83,6 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/auth/google", get(google::start))
         .route("/auth/google/callback", get(google::callback))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit_requests,
-        ))
         .with_state(state)
         .layer(layers)
 }
