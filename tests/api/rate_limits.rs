@@ -283,6 +283,19 @@ async fn rate_limit_off_turns_every_limit_off() {
     }
 }
 
+#[tokio::test]
+async fn rate_limit_off_lifts_the_websocket_connection_caps() {
+    let app = TestApp::spawn_with(&[
+        ("RATE_LIMIT", "off"),
+        ("WS_MAX_CONNECTIONS_PER_CLIENT", "1"),
+        ("WS_MAX_CONNECTIONS_PER_USER", "1"),
+    ])
+    .await;
+    let ann = app.register("ann@example.com", "ann").await;
+    let _a = WsClient::signed_in(&app, Some(&ann.access)).await;
+    let _b = WsClient::signed_in(&app, Some(&ann.access)).await;
+}
+
 /// Redis at `TEST_REDIS_URL` (default `redis://127.0.0.1:6379`), or `None` with a notice.
 async fn redis_url() -> Option<String> {
     let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
