@@ -5,6 +5,10 @@ use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 
+pub mod security;
+
+pub use security::{Limit, OidcSettings, RateLimits, Rule, SecurityConfig};
+
 /// The minimum length of a JWT secret, in bytes. Shorter ones refuse to start in production.
 pub const MIN_SECRET_LEN: usize = 32;
 
@@ -36,6 +40,8 @@ pub struct Config {
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
     pub media: MediaConfig,
+    /// Rate limits, connection and query caps, provider sign-in.
+    pub security: SecurityConfig,
 }
 
 /// Where audio lives and how much of it one upload may bring.
@@ -53,6 +59,8 @@ pub struct Secrets {
     pub jwt_access: Vec<u8>,
     pub jwt_refresh: Vec<u8>,
     pub jwt_2fa: Vec<u8>,
+    /// Seals TOTP secrets at rest.
+    pub totp_encryption: Vec<u8>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -122,6 +130,7 @@ impl Config {
             jwt_access: secret(src, app_env, &data_dir, "JWT_ACCESS_SECRET")?,
             jwt_refresh: secret(src, app_env, &data_dir, "JWT_REFRESH_SECRET")?,
             jwt_2fa: secret(src, app_env, &data_dir, "JWT_2FA_SECRET")?,
+            totp_encryption: secret(src, app_env, &data_dir, "TOTP_ENCRYPTION_KEY")?,
         };
         let cors_origins = match src.get("CORS_ORIGINS") {
             None if app_env == AppEnv::Production => {
@@ -159,7 +168,7 @@ impl Config {
             body_limit_bytes: parse(src, "BODY_LIMIT_BYTES", 1024 * 1024)?,
             ws_init_timeout: Duration::from_millis(parse(src, "WS_INIT_TIMEOUT_MS", 10_000)?),
             ws_keepalive_interval: Duration::from_millis(parse(src, "WS_KEEPALIVE_MS", 15_000)?),
-            graphql_max_depth: parse(src, "GRAPHQL_MAX_DEPTH", 12)?,
+            graphql_max_depth: parse(src, "GRAPHQL_MAX_DEPTH", 15)?,
             graphql_max_complexity: parse(src, "GRAPHQL_MAX_COMPLEXITY", 2000)?,
             media: MediaConfig {
                 dir: src
@@ -172,6 +181,7 @@ impl Config {
                     6 * 3600,
                 )?),
             },
+            security: SecurityConfig::load(src, app_env)?,
             data_dir,
             database_url,
             secrets,
@@ -315,6 +325,7 @@ mod tests {
             ("JWT_ACCESS_SECRET", long.as_str()),
             ("JWT_REFRESH_SECRET", long.as_str()),
             ("JWT_2FA_SECRET", long.as_str()),
+            ("TOTP_ENCRYPTION_KEY", long.as_str()),
         ]);
         assert!(Config::load(&src(&ok)).is_ok());
     }

@@ -17,6 +17,16 @@ use crate::{
     media::MediaStore,
     realtime::{EventBus, Presence},
 };
+// Account security (issue 6).
+use crate::{
+    auth::{
+        challenge::ChallengeTokens,
+        oidc::OidcProvider,
+        totp::{RecoveryCodes, SecretBox},
+    },
+    http::ClientConnections,
+    service::rate_limit::RateLimiter,
+};
 
 #[derive(Clone)]
 pub struct AppState(Arc<App>);
@@ -32,6 +42,14 @@ pub struct App {
     pub stream_tokens: StreamTokens,
     /// SQL statements run since start-up (`/metrics`; the N+1 tests read it too).
     pub db_statements: Arc<AtomicU64>,
+    /// Seals TOTP secrets at rest.
+    pub totp_box: SecretBox,
+    pub recovery_codes: RecoveryCodes,
+    pub challenges: ChallengeTokens,
+    pub limiter: RateLimiter,
+    pub oidc: OidcProvider,
+    /// Open WebSocket connections per client address.
+    pub ws_clients: ClientConnections,
 }
 
 impl AppState {
@@ -52,6 +70,12 @@ impl AppState {
             bus: EventBus::new(256),
             presence: Arc::new(Presence::default()),
             started_at: Instant::now(),
+            totp_box: SecretBox::new(&config.secrets.totp_encryption),
+            recovery_codes: RecoveryCodes::new(&config.secrets.totp_encryption),
+            challenges: ChallengeTokens::new(&config.secrets.jwt_2fa),
+            limiter: RateLimiter::new(&config.security),
+            oidc: OidcProvider::new(&config),
+            ws_clients: ClientConnections::default(),
             config,
             db,
         }))

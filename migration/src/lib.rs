@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261120_000001_initial;
 mod m20261120_000002_friends_player;
 mod m20261120_000003_catalog_library;
+mod m20261120_000004_security;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000001_initial::Migration),
             Box::new(m20261120_000002_friends_player::Migration),
             Box::new(m20261120_000003_catalog_library::Migration),
+            Box::new(m20261120_000004_security::Migration),
         ]
     }
 }

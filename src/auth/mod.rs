@@ -1,8 +1,11 @@
 //! Credentials: password hashing, signed tokens, and the viewer a request acts as.
 
+pub mod challenge;
+pub mod oidc;
 pub mod password;
 pub mod stream_token;
 pub mod tokens;
+pub mod totp;
 pub mod viewer;
 
 pub use stream_token::StreamTokens;

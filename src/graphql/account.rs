@@ -3,9 +3,10 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, Union};
 use uuid::Uuid;
 
-use super::{ContextExt, user::User};
+use super::{ContextExt, security, user::User};
 use crate::service::{
-    accounts::{self, ProfileUpdate, RegisterInput as Register},
+    accounts::{self, LoginOutcome, ProfileUpdate, RegisterInput as Register},
+    rate_limit::Bucket,
     sessions::{self, IssuedTokens},
 };
 
@@ -19,7 +20,7 @@ pub struct AuthPayload {
 }
 
 impl AuthPayload {
-    fn new(tokens: IssuedTokens, user: entity::user::Model) -> Self {
+    pub(super) fn new(tokens: IssuedTokens, user: entity::user::Model) -> Self {
         Self {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
@@ -99,6 +100,15 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: RegisterInput,
     ) -> async_graphql::Result<AuthPayload> {
+        let (client, account) = (security::client_key(ctx), security::email_key(&input.email));
+        security::limit(
+            ctx,
+            &[
+                (Bucket::RegisterClient, &client),
+                (Bucket::RegisterAccount, &account),
+            ],
+        )
+        .await?;
         let register = Register {
             email: &input.email,
             username: &input.username,
@@ -113,10 +123,26 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: LoginInput,
     ) -> async_graphql::Result<LoginResult> {
-        let (tokens, user) = accounts::login(ctx.state()?, &input.email, &input.password).await?;
-        Ok(LoginResult::AuthPayload(Box::new(AuthPayload::new(
-            tokens, user,
-        ))))
+        let (client, account) = (security::client_key(ctx), security::email_key(&input.email));
+        security::limit(
+            ctx,
+            &[
+                (Bucket::LoginClient, &client),
+                (Bucket::LoginAccount, &account),
+            ],
+        )
+        .await?;
+        Ok(
+            match accounts::login(ctx.state()?, &input.email, &input.password).await? {
+                LoginOutcome::Session(session) => {
+                    let (tokens, user) = *session;
+                    LoginResult::AuthPayload(Box::new(AuthPayload::new(tokens, user)))
+                }
+                LoginOutcome::TwoFactorRequired { challenge_token } => {
+                    LoginResult::TwoFactorChallenge(TwoFactorChallenge { challenge_token })
+                }
+            },
+        )
     }
 
     /// Rotates the refresh token: the one presented stops working. Presenting an already used

@@ -7,6 +7,8 @@ mod context;
 mod library;
 mod loaders;
 mod player;
+mod query_limits;
+mod security;
 mod social;
 mod stats;
 mod user;
@@ -37,6 +39,7 @@ pub struct MutationRoot(
     player::PlayerMutation,
     catalog::CatalogMutation,
     library::LibraryMutation,
+    security::SecurityMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -64,6 +67,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
         state.config.graphql_max_depth,
         state.config.graphql_max_complexity,
     );
+    let builder = builder.extension(query_limits::QueryLimits::new(&state.config));
     loaders::register(builder, &state.db).data(state).finish()
 }
 

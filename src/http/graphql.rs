@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 use super::{HttpState, upload, ws};
-use crate::{auth::Viewer, error::AppError};
+use crate::{auth::Viewer, error::AppError, service::rate_limit::ClientAddr};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -53,9 +53,10 @@ impl Format {
 
 pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
+    let client = parts.extensions.get::<ClientAddr>().copied();
     if is_websocket_upgrade(&parts.headers) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-            Ok(upgrade) => ws::upgrade(state, upgrade, &parts.headers),
+            Ok(upgrade) => ws::upgrade(state, upgrade, &parts.headers, client),
             Err(rejection) => rejection.into_response(),
         };
     }
@@ -95,12 +96,13 @@ pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return resp;
     }
-    execute(&state, &parts.headers, format, request).await
+    execute(&state, &parts.headers, format, with_client(request, client)).await
 }
 
 pub async fn post(State(state): State<HttpState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
+    let client = parts.extensions.get::<ClientAddr>().copied();
     let Some(format) = negotiate(headers) else {
         return not_acceptable();
     };
@@ -125,7 +127,7 @@ pub async fn post(State(state): State<HttpState>, request: Request) -> Response 
         let Some(boundary) = mime.get_param(mime::BOUNDARY) else {
             return request_error(format, "multipart/form-data needs a boundary");
         };
-        return post_multipart(&state, headers, format, body, boundary.to_string()).await;
+        return post_multipart(&state, headers, client, format, body, boundary.to_string()).await;
     }
     let utf8 = mime
         .get_param(mime::CHARSET)
@@ -156,7 +158,7 @@ pub async fn post(State(state): State<HttpState>, request: Request) -> Response 
         Ok(r) => r,
         Err(msg) => return request_error(format, &msg),
     };
-    execute(&state, headers, format, request).await
+    execute(&state, headers, format, with_client(request, client)).await
 }
 
 /// A GraphQL multipart request (file uploads). Uploads need a signed-in user, checked before a
@@ -164,6 +166,7 @@ pub async fn post(State(state): State<HttpState>, request: Request) -> Response 
 async fn post_multipart(
     state: &HttpState,
     headers: &HeaderMap,
+    client: Option<ClientAddr>,
     format: Format,
     body: axum::body::Body,
     boundary: String,
@@ -180,7 +183,8 @@ async fn post_multipart(
     match upload::receive(body, boundary, &state.app.media, limits, parse_params).await {
         Ok((request, staged)) => {
             let leftovers = staged.paths();
-            let response = run(state, viewer, format, request.data(staged)).await;
+            let request = with_client(request.data(staged), client);
+            let response = run(state, viewer, format, request).await;
             // What no resolver installed is removed before the client hears back.
             for path in leftovers {
                 let _ = tokio::fs::remove_file(path).await;
@@ -228,6 +232,14 @@ fn viewer(state: &HttpState, headers: &HeaderMap) -> Result<Viewer, AppError> {
 async fn run(state: &HttpState, viewer: Viewer, format: Format, request: GqlRequest) -> Response {
     let response = state.schema.execute(request.data(viewer)).await;
     render(format, response)
+}
+
+/// The client address travels as request data (for the per-client limits in resolvers).
+fn with_client(request: GqlRequest, client: Option<ClientAddr>) -> GqlRequest {
+    match client {
+        Some(c) => request.data(c),
+        None => request,
+    }
 }
 
 fn render(format: Format, response: GqlResponse) -> Response {

@@ -1,9 +1,11 @@
 //! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, and the
 //! cross-cutting layers (request ids, tracing, CORS, compression, body limit).
 
+mod google;
 mod graphql;
 mod health;
 mod metrics;
+mod rate_limit;
 mod stream;
 mod upload;
 mod ws;
@@ -32,6 +34,7 @@ use tracing::Level;
 
 use crate::{graphql::AppSchema, state::AppState};
 
+pub use rate_limit::ClientConnections;
 pub use ws::WsConfig;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -83,6 +86,11 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
                 // Audio is already compressed, and compressing it breaks byte ranges.
                 .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
         )
+        // The client address and the general per-client limit, for every route.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_requests,
+        ))
         .layer(RequestBodyLimitLayer::new(body_limit));
 
     Router::new()
@@ -93,6 +101,8 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/stream/{track_id}", get(stream::audio))
         .route("/stream/{track_id}/metadata", get(stream::metadata))
+        .route("/auth/google", get(google::start))
+        .route("/auth/google/callback", get(google::callback))
         .with_state(state)
         .layer(layers)
 }

@@ -45,11 +45,14 @@ pub async fn register(
     Ok((tokens, user))
 }
 
-pub async fn login(
-    state: &AppState,
-    email: &str,
-    password: &str,
-) -> AppResult<(IssuedTokens, user::Model)> {
+/// What a right password gets: a session, or (with two-factor authentication on) a challenge
+/// to pass to `verifyTwoFactor` with a code.
+pub enum LoginOutcome {
+    Session(Box<(IssuedTokens, user::Model)>),
+    TwoFactorRequired { challenge_token: String },
+}
+
+pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<LoginOutcome> {
     let invalid = || AppError::unauthenticated("Invalid email or password");
     // A malformed email cannot match an account; answer exactly as for a wrong password.
     let user = match Email::parse(email) {
@@ -61,12 +64,17 @@ pub async fn login(
         return Err(invalid());
     }
     let user = user.ok_or_else(invalid)?;
+    if user.two_factor_enabled {
+        return Ok(LoginOutcome::TwoFactorRequired {
+            challenge_token: super::two_factor::challenge(state, &user)?,
+        });
+    }
     let tokens = sessions::start(state, &state.db, user.id).await?;
     announce_session(state, &tokens);
-    Ok((tokens, user))
+    Ok(LoginOutcome::Session(Box::new((tokens, user))))
 }
 
-fn announce_session(state: &AppState, tokens: &IssuedTokens) {
+pub(crate) fn announce_session(state: &AppState, tokens: &IssuedTokens) {
     state.bus.publish(
         Topic::User(tokens.user_id),
         Event::User(UserEvent::SessionStarted {
@@ -87,7 +95,10 @@ pub async fn current(state: &AppState, id: Uuid) -> AppResult<user::Model> {
         .ok_or_else(|| AppError::unauthenticated("Account no longer exists"))
 }
 
-async fn find_by_email(db: &impl ConnectionTrait, email: &Email) -> AppResult<Option<user::Model>> {
+pub(crate) async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> AppResult<Option<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(db)

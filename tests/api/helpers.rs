@@ -57,6 +57,19 @@ pub fn test_config(overrides: &[(&str, &str)]) -> Config {
             eprintln!("notice: TEST_DATABASE_URL is not set: running on SQLite; the PostgreSQL run is skipped");
         }),
     }
+    // Generous rate limits (every test's requests come from 127.0.0.1); the tests of the
+    // limits themselves set tight ones.
+    for key in [
+        "RATE_LIMIT_REQUESTS_PER_CLIENT",
+        "RATE_LIMIT_LOGIN_PER_ACCOUNT",
+        "RATE_LIMIT_LOGIN_PER_CLIENT",
+        "RATE_LIMIT_2FA_PER_ACCOUNT",
+        "RATE_LIMIT_2FA_PER_CLIENT",
+        "RATE_LIMIT_REGISTER_PER_ACCOUNT",
+        "RATE_LIMIT_REGISTER_PER_CLIENT",
+    ] {
+        env.insert(key.into(), "100000/60".into());
+    }
     for (k, v) in overrides {
         env.insert((*k).into(), (*v).into());
     }

@@ -15,6 +15,7 @@ use tokio::{
     time::{Instant, Sleep, sleep, sleep_until},
 };
 
+use super::limits::{ConnectionLimits, TRY_AGAIN_LATER};
 use super::protocol::{ClientMessage, Protocol, ServerMessage, close, encode, parse};
 use crate::{auth::Viewer, config::Config, error::AppError, http::HttpState, service::social};
 
@@ -76,6 +77,7 @@ pub async fn serve(
     state: HttpState,
     config: WsConfig,
     header_auth: Option<String>,
+    mut limits: ConnectionLimits,
 ) {
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(64);
@@ -116,6 +118,11 @@ pub async fn serve(
                         }
                         match authenticate(&state, payload.as_ref(), header_auth.as_deref()) {
                             Ok(v) => {
+                                if let Some(user) = v.user
+                                    && let Err(reason) = limits.admit_user(&state.app, user.user_id)
+                                {
+                                    break Exit::Close(TRY_AGAIN_LATER, reason);
+                                }
                                 if let Some(user) = v.user {
                                     let at = tokio::time::Instant::now() + until_unix(user.expires_at);
                                     expiry = Some(Box::pin(sleep_until(at)));
@@ -146,6 +153,13 @@ pub async fn serve(
                         if ops.running.contains_key(&id) {
                             break Exit::Close(close::SUBSCRIBER_EXISTS, format!("Subscriber for {id} already exists"));
                         }
+                        if let Err(error) = limits.admit_operation(&state.app, ops.running.len()).await {
+                            let text = encode(protocol, ServerMessage::Error { id: &id, errors: &[error] });
+                            if sink.send(Message::Text(text.into())).await.is_err() {
+                                break Exit::Gone;
+                            }
+                            continue;
+                        }
                         let generation = ops.next_generation;
                         ops.next_generation += 1;
                         let task = tokio::spawn(run_operation(
@@ -153,7 +167,7 @@ pub async fn serve(
                             protocol,
                             id.clone(),
                             generation,
-                            (*request).data(viewer),
+                            (*request).data(viewer).data(limits.client),
                             out_tx.clone(),
                         ));
                         ops.running.insert(id, (generation, task.abort_handle()));

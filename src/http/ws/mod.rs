@@ -3,6 +3,7 @@
 //! handler departs from the protocol (close codes, duplicate ids, init timeout).
 
 mod connection;
+mod limits;
 mod protocol;
 
 use axum::{
@@ -12,13 +13,36 @@ use axum::{
 };
 
 use super::HttpState;
+use crate::service::rate_limit::ClientAddr;
 pub use connection::WsConfig;
 use protocol::Protocol;
 
 /// Accepts the upgrade, choosing the first subprotocol in the *client's* list that we speak and
 /// echoing exactly that one. With no subprotocol offered, `graphql-transport-ws` is assumed.
 /// (The raw header is read because axum's `requested_protocols` is sorted, not in client order.)
-pub fn upgrade(state: HttpState, mut upgrade: WebSocketUpgrade, headers: &HeaderMap) -> Response {
+pub fn upgrade(
+    state: HttpState,
+    mut upgrade: WebSocketUpgrade,
+    headers: &HeaderMap,
+    client: Option<ClientAddr>,
+) -> Response {
+    let client = client.unwrap_or(ClientAddr(std::net::Ipv4Addr::UNSPECIFIED.into()));
+    let max = state.app.config.security.ws_max_connections_per_client;
+    // `RATE_LIMIT=off` (load tests) lifts the per-address and per-user connection caps too.
+    let slot = if state.app.limiter.enabled() {
+        match state.app.ws_clients.try_open(&client, max) {
+            Some(slot) => Some(slot),
+            None => return too_many_connections(max),
+        }
+    } else {
+        None
+    };
+    // A WebSocket message is bounded like an HTTP request body.
+    let body_limit = state.app.config.body_limit_bytes;
+    upgrade = upgrade
+        .max_message_size(body_limit)
+        .max_frame_size(body_limit);
+    let limits = limits::ConnectionLimits::new(client, slot);
     let offered: Vec<String> = headers
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
         .iter()
@@ -45,8 +69,23 @@ pub fn upgrade(state: HttpState, mut upgrade: WebSocketUpgrade, headers: &Header
                 state,
                 config,
                 authorization,
+                limits,
             )
             .await;
         }
     })
+}
+
+/// 429 at the upgrade: this client address has too many WebSocket connections open.
+fn too_many_connections(max: usize) -> Response {
+    use axum::{http::StatusCode, response::IntoResponse};
+    let body = serde_json::json!({ "error": {
+        "code": "TOO_MANY_REQUESTS",
+        "message": format!("Too many open WebSocket connections from this address (at most {max})"),
+    } });
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+    response
 }

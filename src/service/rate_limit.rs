@@ -1,0 +1,335 @@
+//! Rate limits: fixed-window counters per (bucket, key), e.g. login attempts per account and per
+//! client address.
+//!
+//! - With `REDIS_URL` the counters live in Redis (one atomic script per rule: `INCR`, and
+//!   `PEXPIRE` on the first hit of a window), so every instance behind a load balancer shares
+//!   them. When Redis cannot be reached the limiter falls back to this process's counters and
+//!   logs it (limits keep working, per instance) rather than failing requests.
+//! - Without `REDIS_URL` the counters live in this process: limits are per instance.
+//! - Keys are hashed before they are stored (no emails or addresses in Redis).
+//! - A fixed window admits at most twice its count across a window boundary; the daily rules of
+//!   the two-factor limit bound the total.
+
+use std::{
+    net::IpAddr,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use dashmap::DashMap;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    config::{Limit, RateLimits, SecurityConfig},
+    error::{AppError, AppResult},
+};
+
+/// What is being counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// Every HTTP request and WebSocket operation, per client address.
+    Requests,
+    LoginAccount,
+    LoginClient,
+    TwoFactorAccount,
+    TwoFactorClient,
+    RegisterAccount,
+    RegisterClient,
+}
+
+impl Bucket {
+    fn name(self) -> &'static str {
+        match self {
+            Bucket::Requests => "req",
+            Bucket::LoginAccount => "login-acct",
+            Bucket::LoginClient => "login-ip",
+            Bucket::TwoFactorAccount => "2fa-acct",
+            Bucket::TwoFactorClient => "2fa-ip",
+            Bucket::RegisterAccount => "reg-acct",
+            Bucket::RegisterClient => "reg-ip",
+        }
+    }
+
+    fn limit(self, limits: &RateLimits) -> &Limit {
+        match self {
+            Bucket::Requests => &limits.requests_per_client,
+            Bucket::LoginAccount => &limits.login_per_account,
+            Bucket::LoginClient => &limits.login_per_client,
+            Bucket::TwoFactorAccount => &limits.two_factor_per_account,
+            Bucket::TwoFactorClient => &limits.two_factor_per_client,
+            Bucket::RegisterAccount => &limits.register_per_account,
+            Bucket::RegisterClient => &limits.register_per_client,
+        }
+    }
+}
+
+/// The address a request comes from (the socket peer, or `X-Forwarded-For` behind trusted
+/// proxies), carried as request data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientAddr(pub IpAddr);
+
+impl ClientAddr {
+    /// The rate-limit key: the IPv4 address, or the /64 network of an IPv6 address (one host
+    /// usually holds a whole /64).
+    pub fn key(&self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+        }
+    }
+}
+
+pub struct RateLimiter {
+    limits: RateLimits,
+    prefix: String,
+    memory: MemoryCounters,
+    redis: Option<RedisCounters>,
+}
+
+impl RateLimiter {
+    /// Must be called inside the Tokio runtime when `REDIS_URL` is set (the Redis connection is
+    /// made lazily, on first use; start-up never waits for it).
+    pub fn new(config: &SecurityConfig) -> Self {
+        let redis = config
+            .redis_url
+            .as_deref()
+            .filter(|_| config.rate_limits.enabled)
+            .and_then(|url| match RedisCounters::new(url) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    tracing::error!(error = %e, "REDIS_URL: cannot set up Redis; rate limits are per instance");
+                    None
+                }
+            });
+        Self {
+            limits: config.rate_limits.clone(),
+            prefix: config.redis_key_prefix.clone(),
+            memory: MemoryCounters::default(),
+            redis,
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.limits.enabled
+    }
+
+    /// Counts one hit of `key` in `bucket`. `TOO_MANY_REQUESTS` (with the seconds until the
+    /// fullest window resets) when any rule of the bucket is over its count.
+    pub async fn hit(&self, bucket: Bucket, key: &str) -> AppResult<()> {
+        if !self.limits.enabled {
+            return Ok(());
+        }
+        let id = hashed(key);
+        let mut retry_after: Option<Duration> = None;
+        for rule in &bucket.limit(&self.limits).0 {
+            let counter = format!(
+                "{}rl:{}:{}:{}",
+                self.prefix,
+                bucket.name(),
+                rule.window.as_secs(),
+                id
+            );
+            let (count, remaining) = self.incr(counter, rule.window).await;
+            if count > u64::from(rule.count) {
+                retry_after = Some(retry_after.map_or(remaining, |r| r.max(remaining)));
+            }
+        }
+        match retry_after {
+            None => Ok(()),
+            Some(wait) => Err(AppError::TooManyRequests {
+                retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+            }),
+        }
+    }
+
+    async fn incr(&self, counter: String, window: Duration) -> (u64, Duration) {
+        if let Some(redis) = &self.redis
+            && let Some(result) = redis.incr(&counter, window).await
+        {
+            return result;
+        }
+        self.memory.incr(counter, window)
+    }
+}
+
+fn hashed(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Default)]
+struct MemoryCounters {
+    /// counter -> (window start, window, hits)
+    map: DashMap<String, (Instant, Duration, u64)>,
+    hits: AtomicU64,
+}
+
+impl MemoryCounters {
+    fn incr(&self, counter: String, window: Duration) -> (u64, Duration) {
+        let now = Instant::now();
+        let result = {
+            let mut entry = self.map.entry(counter).or_insert((now, window, 0));
+            let (start, _, count) = &mut *entry;
+            if now.duration_since(*start) >= window {
+                *start = now;
+                *count = 0;
+            }
+            *count += 1;
+            (*count, window.saturating_sub(now.duration_since(*start)))
+        };
+        // Now and then, forget windows that have ended (the entry guard is dropped above).
+        if self.hits.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.map
+                .retain(|_, (start, window, _)| now.duration_since(*start) < *window);
+        }
+        result
+    }
+}
+
+/// Counters in Redis. An error makes the limiter use memory for a short while (and log once),
+/// rather than refuse or stall requests.
+struct RedisCounters {
+    manager: redis::aio::ConnectionManager,
+    script: redis::Script,
+    down_until: Mutex<Option<Instant>>,
+}
+
+const INCR_SCRIPT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
+";
+
+const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+impl RedisCounters {
+    fn new(url: &str) -> redis::RedisResult<Self> {
+        let client = redis::Client::open(url)?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(1);
+        Ok(Self {
+            manager: redis::aio::ConnectionManager::new_lazy_with_config(client, config)?,
+            script: redis::Script::new(INCR_SCRIPT),
+            down_until: Mutex::new(None),
+        })
+    }
+
+    async fn incr(&self, counter: &str, window: Duration) -> Option<(u64, Duration)> {
+        {
+            let down = self.down_until.lock().unwrap_or_else(|e| e.into_inner());
+            if down.is_some_and(|until| Instant::now() < until) {
+                return None;
+            }
+        }
+        let mut conn = self.manager.clone();
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+        let result: redis::RedisResult<(i64, i64)> = self
+            .script
+            .key(counter)
+            .arg(window_ms)
+            .invoke_async(&mut conn)
+            .await;
+        match result {
+            Ok((count, ttl_ms)) => Some((
+                u64::try_from(count).unwrap_or(0),
+                Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(0)),
+            )),
+            Err(e) => {
+                let mut down = self.down_until.lock().unwrap_or_else(|e| e.into_inner());
+                if down.is_none_or(|until| Instant::now() >= until) {
+                    tracing::warn!(error = %e, "Redis unavailable: rate limits counted in this process for now");
+                }
+                *down = Some(Instant::now() + REDIS_RETRY_AFTER);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Rule;
+
+    fn limiter(rules: &[(u32, u64)]) -> RateLimiter {
+        let limit = Limit(
+            rules
+                .iter()
+                .map(|(count, secs)| Rule {
+                    count: *count,
+                    window: Duration::from_secs(*secs),
+                })
+                .collect(),
+        );
+        RateLimiter {
+            limits: RateLimits {
+                enabled: true,
+                requests_per_client: limit.clone(),
+                login_per_account: limit.clone(),
+                login_per_client: limit.clone(),
+                two_factor_per_account: limit.clone(),
+                two_factor_per_client: limit.clone(),
+                register_per_account: limit.clone(),
+                register_per_client: limit,
+            },
+            prefix: "t:".into(),
+            memory: MemoryCounters::default(),
+            redis: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn counts_per_bucket_and_key() {
+        let l = limiter(&[(2, 60)]);
+        assert!(l.hit(Bucket::LoginAccount, "a").await.is_ok());
+        assert!(l.hit(Bucket::LoginAccount, "a").await.is_ok());
+        let err = l.hit(Bucket::LoginAccount, "a").await.expect_err("third");
+        assert!(
+            matches!(err, AppError::TooManyRequests { retry_after_secs } if (1..=60).contains(&retry_after_secs))
+        );
+        assert!(l.hit(Bucket::LoginAccount, "b").await.is_ok(), "other key");
+        assert!(
+            l.hit(Bucket::LoginClient, "a").await.is_ok(),
+            "other bucket"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_strictest_rule_decides_and_the_longest_wait_is_reported() {
+        let l = limiter(&[(5, 10), (1, 3600)]);
+        assert!(l.hit(Bucket::Requests, "x").await.is_ok());
+        let err = l.hit(Bucket::Requests, "x").await.expect_err("daily rule");
+        assert!(
+            matches!(err, AppError::TooManyRequests { retry_after_secs } if retry_after_secs > 3500)
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64() {
+        let a = ClientAddr("2001:db8:1:2:aaaa::1".parse().expect("ip"));
+        let b = ClientAddr("2001:db8:1:2:bbbb::2".parse().expect("ip"));
+        let c = ClientAddr("2001:db8:1:3::1".parse().expect("ip"));
+        assert_eq!(a.key(), b.key());
+        assert_ne!(a.key(), c.key());
+        let mapped = ClientAddr("::ffff:10.0.0.1".parse().expect("ip"));
+        assert_eq!(mapped.key(), "10.0.0.1");
+    }
+}
