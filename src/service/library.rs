@@ -146,17 +146,19 @@ pub async fn playlist_tracks(
         .all(db)
         .await?;
     let ids: Vec<Uuid> = page.iter().map(|e| e.track_id).collect();
+    Ok((tracks_in_order(db, &ids).await?, total))
+}
+
+/// The tracks with these ids, in the order given, in one query.
+async fn tracks_in_order(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<track::Model>> {
     let mut by_id: HashMap<Uuid, track::Model> = track::Entity::find()
-        .filter(track::Column::Id.is_in(ids.clone()))
+        .filter(track::Column::Id.is_in(ids.to_vec()))
         .all(db)
         .await?
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    Ok((
-        ids.iter().filter_map(|id| by_id.remove(id)).collect(),
-        total,
-    ))
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// Track counts of several playlists in one query.
@@ -384,17 +386,7 @@ pub async fn favorites_page(
         .all(db)
         .await?;
     let ids: Vec<Uuid> = favorites.iter().map(|f| f.track_id).collect();
-    let mut by_id: HashMap<Uuid, track::Model> = track::Entity::find()
-        .filter(track::Column::Id.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    Ok((
-        ids.iter().filter_map(|id| by_id.remove(id)).collect(),
-        total,
-    ))
+    Ok((tracks_in_order(db, &ids).await?, total))
 }
 
 /// Which of `track_ids` the user has favorited, in one query.
