@@ -83,8 +83,12 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
             CompressionLayer::new()
                 .gzip(true)
                 .br(true)
-                // Audio is already compressed, and compressing it breaks byte ranges.
-                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
+                // Audio is already compressed, and compressing it breaks byte ranges (multipart ones too).
+                .compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new("audio/"))
+                        .and(NotForContentType::const_new("multipart/byteranges")),
+                ),
         )
         // The client address and the general per-client limit, for every route.
         .layer(axum::middleware::from_fn_with_state(
