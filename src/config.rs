@@ -5,6 +5,9 @@ use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 
+mod rooms;
+pub use rooms::RoomSettings;
+
 /// The minimum length of a JWT secret, in bytes. Shorter ones refuse to start in production.
 pub const MIN_SECRET_LEN: usize = 32;
 
@@ -35,6 +38,7 @@ pub struct Config {
     pub ws_keepalive_interval: Duration,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
+    pub rooms: RoomSettings,
 }
 
 #[derive(Clone)]
@@ -150,6 +154,7 @@ impl Config {
             ws_keepalive_interval: Duration::from_millis(parse(src, "WS_KEEPALIVE_MS", 15_000)?),
             graphql_max_depth: parse(src, "GRAPHQL_MAX_DEPTH", 12)?,
             graphql_max_complexity: parse(src, "GRAPHQL_MAX_COMPLEXITY", 2000)?,
+            rooms: RoomSettings::load(src)?,
             data_dir,
             database_url,
             secrets,

@@ -39,6 +39,7 @@ impl Application {
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
         let state = AppState::new(config, db);
+        service::rooms::start(&state).await?;
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);
         Ok(Self {
@@ -69,6 +70,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
             .context("server error")?;
+        self.state.rooms.shutdown();
         self.state.db.clone().close().await.ok();
         Ok(())
     }

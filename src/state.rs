@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::TokenService,
     config::Config,
-    realtime::{EventBus, Presence},
+    realtime::{EventBus, Presence, RoomRuntime},
 };
 
 #[derive(Clone)]
@@ -19,6 +19,7 @@ pub struct App {
     pub tokens: TokenService,
     pub bus: EventBus,
     pub presence: Arc<Presence>,
+    pub rooms: RoomRuntime,
     pub started_at: Instant,
 }
 
@@ -28,6 +29,7 @@ impl AppState {
             tokens: TokenService::new(&config),
             bus: EventBus::new(256),
             presence: Arc::new(Presence::default()),
+            rooms: RoomRuntime::default(),
             started_at: Instant::now(),
             config,
             db,

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261120_000001_initial;
 mod m20261120_000002_friends_player;
+mod m20261120_000005_rooms;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261120_000001_initial::Migration),
             Box::new(m20261120_000002_friends_player::Migration),
+            Box::new(m20261120_000005_rooms::Migration),
         ]
     }
 }

@@ -2,10 +2,15 @@
 
 mod account;
 mod catalog;
+mod chat;
 mod connection;
 mod context;
 mod loaders;
 mod player;
+mod room_events;
+mod room_loaders;
+mod room_playback;
+mod rooms;
 mod social;
 mod stats;
 mod user;
@@ -24,6 +29,8 @@ pub struct QueryRoot(
     social::SocialQuery,
     player::PlayerQuery,
     stats::StatsQuery,
+    rooms::RoomQuery,
+    chat::ChatQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,11 +39,17 @@ pub struct MutationRoot(
     account::AccountMutation,
     social::SocialMutation,
     player::PlayerMutation,
+    rooms::RoomMutation,
+    room_playback::RoomPlaybackMutation,
+    chat::ChatMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(user_events::UserEventsSubscription);
+pub struct SubscriptionRoot(
+    user_events::UserEventsSubscription,
+    room_events::RoomEventsSubscription,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -59,7 +72,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         state.config.graphql_max_depth,
         state.config.graphql_max_complexity,
     );
-    loaders::register(builder, &state.db).data(state).finish()
+    let builder = loaders::register(builder, &state.db);
+    room_loaders::register(builder, &state.db)
+        .data(state)
+        .finish()
 }
 
 /// The SDL exactly as committed in `schema.graphql`.

@@ -3,7 +3,12 @@
 
 pub mod account_input;
 pub mod accounts;
+pub mod chat;
 pub mod playback;
 pub mod player;
+pub mod room_playback;
+pub mod room_queue;
+pub mod room_sync;
+pub mod rooms;
 pub mod sessions;
 pub mod social;
