@@ -242,7 +242,11 @@ impl MigrationTrait for Migration {
             manager,
             "idx_chat_messages_room_time",
             ChatMessages::Table,
-            &[ChatMessages::RoomId, ChatMessages::CreatedAt, ChatMessages::Id],
+            &[
+                ChatMessages::RoomId,
+                ChatMessages::CreatedAt,
+                ChatMessages::Id,
+            ],
         )
         .await?;
         Ok(())

@@ -48,7 +48,9 @@ impl RoomSettings {
         }
         if settings.message_max_chars < 1 || settings.signal_max_bytes < 1 || settings.max_queue < 1
         {
-            bail!("ROOM_MESSAGE_MAX_CHARS / ROOM_SIGNAL_MAX_BYTES / ROOM_MAX_QUEUE: must be at least 1");
+            bail!(
+                "ROOM_MESSAGE_MAX_CHARS / ROOM_SIGNAL_MAX_BYTES / ROOM_MAX_QUEUE: must be at least 1"
+            );
         }
         if settings.typing_ttl.is_zero() || settings.idle_close.is_zero() {
             bail!("ROOM_TYPING_TTL_MS / ROOM_IDLE_CLOSE_SECS: must be at least 1");

@@ -10,7 +10,11 @@ use futures_util::{Stream, StreamExt, future, stream};
 use uuid::Uuid;
 
 use super::{
-    ContextExt, chat::ChatMessage, loaders, player::PlaybackState, room_loaders,
+    ContextExt,
+    chat::ChatMessage,
+    loaders,
+    player::PlaybackState,
+    room_loaders,
     rooms::{QueueItem, Room, RoomMember, queue_items},
     user::User,
 };
@@ -367,19 +371,23 @@ impl RoomEventsSubscription {
             .map(|s| s.map(Err))
             .chain(events)
             .filter_map(future::ready)
-            .scan(false, move |ended, item| {
-                let _held = (&counted, &connection);
-                if *ended {
-                    return future::ready(None);
-                }
-                let event = match item {
-                    Ok(message) => {
-                        *ended = message.ends_subscription_of(user_id);
-                        RoomEvent::from_domain(&message)
-                    }
-                    Err(snapshot) => snapshot,
+            // Up to and including an event that ends this subscription, then stop at once.
+            .flat_map(move |item| {
+                let (event, ends) = match item {
+                    Ok(message) => (
+                        RoomEvent::from_domain(&message),
+                        message.ends_subscription_of(user_id),
+                    ),
+                    Err(snapshot) => (snapshot, false),
                 };
-                future::ready(Some(event))
+                stream::iter(std::iter::once(Some(event)).chain(ends.then_some(None)))
+            })
+            .take_while(|event| future::ready(event.is_some()))
+            .filter_map(future::ready)
+            .map(move |event| {
+                // The subscription counts (and the member is connected) while this stream lives.
+                let _held = (&counted, &connection);
+                event
             });
         Ok(stream)
     }

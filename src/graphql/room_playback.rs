@@ -141,13 +141,9 @@ impl RoomPlaybackMutation {
         rtt_ms: i32,
     ) -> async_graphql::Result<i32> {
         let viewer = ctx.viewer().require()?;
-        let lead = room_playback::report_latency(
-            ctx.state()?,
-            viewer.user_id,
-            room_id,
-            i64::from(rtt_ms),
-        )
-        .await?;
+        let lead =
+            room_playback::report_latency(ctx.state()?, viewer.user_id, room_id, i64::from(rtt_ms))
+                .await?;
         Ok(i32::try_from(lead).unwrap_or(i32::MAX))
     }
 

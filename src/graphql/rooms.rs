@@ -8,8 +8,9 @@ use super::{
     ContextExt,
     catalog::Track,
     connection::{self, Page},
-    loaders, room_loaders,
+    loaders,
     player::PlaybackState,
+    room_loaders,
     user::User,
 };
 use crate::{
@@ -281,9 +282,11 @@ impl QueueItem {
         if let Some(track) = &self.track {
             return Ok(Track(track.clone()));
         }
-        Ok(Track(loaders::track(ctx, self.item.track_id).await?.ok_or_else(
-            || crate::error::AppError::not_found("Track not found"),
-        )?))
+        Ok(Track(
+            loaders::track(ctx, self.item.track_id)
+                .await?
+                .ok_or_else(|| crate::error::AppError::not_found("Track not found"))?,
+        ))
     }
     /// Who put it in the queue.
     async fn added_by(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {

@@ -28,26 +28,53 @@ pub enum RoomEvent {
         member: entity::room_user::Model,
     },
     /// `kicked`: removed by the host rather than leaving.
-    MemberLeft { user_id: Uuid, kicked: bool },
+    MemberLeft {
+        user_id: Uuid,
+        kicked: bool,
+    },
     /// The member's first subscription to the room opened, or their last one closed.
-    PresenceChanged { user_id: Uuid, is_connected: bool },
+    PresenceChanged {
+        user_id: Uuid,
+        is_connected: bool,
+    },
     PlaybackChanged {
         playback: RoomPlayback,
         track: Option<entity::track::Model>,
     },
-    QueueChanged { queue: Vec<QueueEntry> },
-    ChatMessagePosted { message: entity::chat_message::Model },
-    ChatMessageEdited { message: entity::chat_message::Model },
-    ChatMessageDeleted { message: entity::chat_message::Model },
-    TypingChanged { user_id: Uuid, is_typing: bool },
+    QueueChanged {
+        queue: Vec<QueueEntry>,
+    },
+    ChatMessagePosted {
+        message: entity::chat_message::Model,
+    },
+    ChatMessageEdited {
+        message: entity::chat_message::Model,
+    },
+    ChatMessageDeleted {
+        message: entity::chat_message::Model,
+    },
+    TypingChanged {
+        user_id: Uuid,
+        is_typing: bool,
+    },
     HostChanged {
         host_id: Uuid,
         previous_host_id: Option<Uuid>,
     },
-    MemberRoleChanged { member: entity::room_user::Model },
-    RoomUpdated { room: entity::room::Model },
-    SkipVotesChanged { votes: usize, needed: usize },
-    ReadMarkerUpdated { user_id: Uuid, message_id: Uuid },
+    MemberRoleChanged {
+        member: entity::room_user::Model,
+    },
+    RoomUpdated {
+        room: entity::room::Model,
+    },
+    SkipVotesChanged {
+        votes: usize,
+        needed: usize,
+    },
+    ReadMarkerUpdated {
+        user_id: Uuid,
+        message_id: Uuid,
+    },
     RoomClosed,
 }
 

@@ -133,6 +133,10 @@ mod tests {
         assert!(p.report_rtt(room, bob, 200));
         assert_eq!(p.max_rtt(room), Some(200));
         p.disconnect(room, bob);
-        assert_eq!(p.max_rtt(room), Some(80), "a gone member's report is forgotten");
+        assert_eq!(
+            p.max_rtt(room),
+            Some(80),
+            "a gone member's report is forgotten"
+        );
     }
 }

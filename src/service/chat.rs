@@ -295,7 +295,11 @@ pub async fn set_typing(
 }
 
 fn announce_typing(state: &AppState, room_id: Uuid, user_id: Uuid, is_typing: bool) {
-    rooms::publish(state, room_id, RoomEvent::TypingChanged { user_id, is_typing });
+    rooms::publish(
+        state,
+        room_id,
+        RoomEvent::TypingChanged { user_id, is_typing },
+    );
 }
 
 /// Relays a WebRTC signal to another member of the room. `true` when at least one of their
@@ -308,7 +312,9 @@ pub async fn send_signal(
     signal: serde_json::Value,
 ) -> AppResult<bool> {
     let max = state.config.rooms.signal_max_bytes;
-    let size = serde_json::to_vec(&signal).map(|b| b.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_vec(&signal)
+        .map(|b| b.len())
+        .unwrap_or(usize::MAX);
     if size > max {
         return Err(AppError::bad_input(
             "signal",
@@ -316,7 +322,10 @@ pub async fn send_signal(
         ));
     }
     if to == user_id {
-        return Err(AppError::bad_input("toUserId", "You cannot signal yourself"));
+        return Err(AppError::bad_input(
+            "toUserId",
+            "You cannot signal yourself",
+        ));
     }
     rooms::require_member(state, user_id, room_id).await?;
     if rooms::membership(&state.db, room_id, to).await?.is_none() {

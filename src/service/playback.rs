@@ -51,7 +51,9 @@ pub enum Command {
     },
     /// Leave the current track: play `next` from the start, or stop (nothing loaded) when there
     /// is no next track.
-    Skip { next: Option<Loaded> },
+    Skip {
+        next: Option<Loaded>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -479,7 +481,13 @@ mod tests {
             .apply_at(Command::Skip { next: Some(next) }, T0 + 3_000, T0 + 3_150)
             .expect("skip");
         assert_eq!(
-            (s.track, s.is_playing, s.position_ms, s.anchor_time_ms, s.version),
+            (
+                s.track,
+                s.is_playing,
+                s.position_ms,
+                s.anchor_time_ms,
+                s.version
+            ),
             (Some(next), true, 0, T0 + 3_150, 2)
         );
         let stopped = s
@@ -512,12 +520,7 @@ mod tests {
         assert!(!s.has_ended(T0 + 999) && s.has_ended(T0 + 1_000));
         assert_eq!(s.position_at(T0 + 50_000), 1_500, "clamped to the duration");
         let at_end = s
-            .apply(
-                Command::Seek {
-                    position_ms: 1_500,
-                },
-                T0 + 1,
-            )
+            .apply(Command::Seek { position_ms: 1_500 }, T0 + 1)
             .expect("seek");
         assert_eq!(at_end.ends_at(), Some(T0 + 1));
     }

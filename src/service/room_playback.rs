@@ -123,14 +123,17 @@ async fn read(db: &impl ConnectionTrait, room_id: Uuid) -> AppResult<Current> {
 
 pub fn from_row(row: &room_playback::Model, track: Option<&track::Model>) -> RoomPlayback {
     let loaded = track.map(loaded);
-    let hold = row.wait_deadline_ms.filter(|_| loaded.is_some()).map(|deadline_ms| Hold {
-        waiting_for: row
-            .waiting_for
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default(),
-        deadline_ms,
-    });
+    let hold = row
+        .wait_deadline_ms
+        .filter(|_| loaded.is_some())
+        .map(|deadline_ms| Hold {
+            waiting_for: row
+                .waiting_for
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default(),
+            deadline_ms,
+        });
     RoomPlayback {
         core: PlaybackState {
             track: loaded,
@@ -393,7 +396,10 @@ async fn write(
             room_playback::Column::AnchorTimeMs,
             Expr::value(next.core.anchor_time_ms),
         )
-        .col_expr(room_playback::Column::Version, Expr::value(next.core.version))
+        .col_expr(
+            room_playback::Column::Version,
+            Expr::value(next.core.version),
+        )
         .col_expr(room_playback::Column::WaitingFor, Expr::value(waiting_for))
         .col_expr(
             room_playback::Column::WaitDeadlineMs,
@@ -578,12 +584,15 @@ pub async fn vote_skip(state: &AppState, user_id: Uuid, room_id: Uuid) -> AppRes
         created_at: Set(Utc::now()),
     })
     .on_conflict(
-        OnConflict::columns([room_skip_vote::Column::RoomId, room_skip_vote::Column::UserId])
-            .update_columns([
-                room_skip_vote::Column::ItemId,
-                room_skip_vote::Column::CreatedAt,
-            ])
-            .to_owned(),
+        OnConflict::columns([
+            room_skip_vote::Column::RoomId,
+            room_skip_vote::Column::UserId,
+        ])
+        .update_columns([
+            room_skip_vote::Column::ItemId,
+            room_skip_vote::Column::CreatedAt,
+        ])
+        .to_owned(),
     )
     .exec(&state.db)
     .await?;
@@ -620,11 +629,21 @@ async fn tally(state: &AppState, room: &room::Model) -> AppResult<VoteOutcome> {
             skipped: false,
         });
     }
-    rooms::publish(state, room_id, RoomEvent::SkipVotesChanged { votes, needed });
+    rooms::publish(
+        state,
+        room_id,
+        RoomEvent::SkipVotesChanged { votes, needed },
+    );
     let skipped = votes >= needed;
     if skipped {
         // The vote carries the skip; it does not need (or check) control of the room.
-        apply(state, room, Action::Request(Request::Skip, room.host_id), None).await?;
+        apply(
+            state,
+            room,
+            Action::Request(Request::Skip, room.host_id),
+            None,
+        )
+        .await?;
     }
     Ok(VoteOutcome {
         votes,

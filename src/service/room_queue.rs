@@ -170,7 +170,10 @@ pub async fn move_item(
     index: i64,
 ) -> AppResult<Vec<QueueEntry>> {
     if index < 0 {
-        return Err(AppError::bad_input("position", "position must not be negative"));
+        return Err(AppError::bad_input(
+            "position",
+            "position must not be negative",
+        ));
     }
     rooms::require_controller(state, user_id, room_id).await?;
     let _turn = state.rooms.lock(room_id).await;
@@ -181,7 +184,9 @@ pub async fn move_item(
         return Err(AppError::not_found("Queue item not found"));
     };
     let item = order.remove(from);
-    let to = usize::try_from(index).unwrap_or(usize::MAX).min(order.len());
+    let to = usize::try_from(index)
+        .unwrap_or(usize::MAX)
+        .min(order.len());
     order.insert(to, item);
     for (position, item) in order.iter().enumerate() {
         let position = position as i64;

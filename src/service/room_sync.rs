@@ -136,9 +136,7 @@ impl RoomPlayback {
                         hold: None,
                     });
                 }
-                let core = self
-                    .core
-                    .apply(Command::Pause { position_ms: None }, now)?;
+                let core = self.core.apply(Command::Pause { position_ms: None }, now)?;
                 Ok(Self {
                     core,
                     item_id: self.item_id,
@@ -204,8 +202,7 @@ impl RoomPlayback {
                         }),
                     });
                 }
-                if !self.core.is_playing || self.core.track.is_none() || self.core.has_ended(now)
-                {
+                if !self.core.is_playing || self.core.track.is_none() || self.core.has_ended(now) {
                     return Ok(self.clone());
                 }
                 Ok(Self {
@@ -273,7 +270,13 @@ impl RoomPlayback {
 
     /// Paused `core` waiting for every member in `wait` (or playing at once if nobody to wait
     /// for).
-    fn held(&self, core: PlaybackState, item_id: Option<Uuid>, clock: Clock, wait: &WaitPolicy) -> Self {
+    fn held(
+        &self,
+        core: PlaybackState,
+        item_id: Option<Uuid>,
+        clock: Clock,
+        wait: &WaitPolicy,
+    ) -> Self {
         if !wait.enabled || wait.members.is_empty() || core.track.is_none() {
             let next = Self {
                 core,
@@ -293,7 +296,13 @@ impl RoomPlayback {
     }
 
     /// A hold whose awaited members are now `remaining`.
-    fn remaining(&self, remaining: Vec<Uuid>, deadline_ms: i64, clock: Clock, wait: &WaitPolicy) -> Self {
+    fn remaining(
+        &self,
+        remaining: Vec<Uuid>,
+        deadline_ms: i64,
+        clock: Clock,
+        wait: &WaitPolicy,
+    ) -> Self {
         if remaining.is_empty() || !wait.enabled {
             return self.start_now(clock);
         }
@@ -407,11 +416,22 @@ mod tests {
         assert!(rp.core.is_playing && rp.hold.is_none());
         assert_eq!(rp.core.anchor_time_ms, T0 + 200);
         assert_eq!(rp.next_wake_ms(), Some(T0 + 200 + 60_000));
-        let paused = rp.apply(RoomCommand::Pause, clock(T0 + 1_200), &no_wait()).expect("pause");
-        assert_eq!((paused.core.position_ms, paused.core.anchor_time_ms), (1_000, T0 + 1_200));
+        let paused = rp
+            .apply(RoomCommand::Pause, clock(T0 + 1_200), &no_wait())
+            .expect("pause");
+        assert_eq!(
+            (paused.core.position_ms, paused.core.anchor_time_ms),
+            (1_000, T0 + 1_200)
+        );
         assert_eq!(paused.next_wake_ms(), None);
         let seek = rp
-            .apply(RoomCommand::Seek { position_ms: 30_000 }, clock(T0 + 2_000), &no_wait())
+            .apply(
+                RoomCommand::Seek {
+                    position_ms: 30_000,
+                },
+                clock(T0 + 2_000),
+                &no_wait(),
+            )
             .expect("seek");
         assert_eq!(seek.core.anchor_time_ms, T0 + 2_200);
         assert_eq!(seek.core.version, rp.core.version + 1);
@@ -423,7 +443,13 @@ mod tests {
         let next = track(1_000);
         let item = Uuid::new_v4();
         let skipped = rp
-            .apply(RoomCommand::Skip { next: Some((next, item)) }, clock(T0 + 10), &no_wait())
+            .apply(
+                RoomCommand::Skip {
+                    next: Some((next, item)),
+                },
+                clock(T0 + 10),
+                &no_wait(),
+            )
             .expect("skip");
         assert_eq!(skipped.core.track, Some(next));
         assert_eq!(skipped.item_id, Some(item));
@@ -431,7 +457,10 @@ mod tests {
         let stopped = skipped
             .apply(RoomCommand::Skip { next: None }, clock(T0 + 20), &no_wait())
             .expect("skip");
-        assert_eq!((stopped.core.track, stopped.core.is_playing, stopped.item_id), (None, false, None));
+        assert_eq!(
+            (stopped.core.track, stopped.core.is_playing, stopped.item_id),
+            (None, false, None)
+        );
         let again = stopped
             .apply(RoomCommand::Skip { next: None }, clock(T0 + 30), &no_wait())
             .expect("skip");
@@ -449,15 +478,32 @@ mod tests {
         assert_eq!(hold.deadline_ms, T0 + 10_000);
         assert_eq!(held.next_wake_ms(), Some(T0 + 10_000));
 
-        let one = held.apply(RoomCommand::Ready { user: ann }, clock(T0 + 100), &wait).expect("ready");
-        assert_eq!(one.hold.as_ref().map(|h| h.waiting_for.clone()), Some(vec![bob]));
-        assert_eq!(one.core.version, held.core.version + 1, "who is awaited is news");
-        let same = one.apply(RoomCommand::Ready { user: ann }, clock(T0 + 150), &wait).expect("ready");
+        let one = held
+            .apply(RoomCommand::Ready { user: ann }, clock(T0 + 100), &wait)
+            .expect("ready");
+        assert_eq!(
+            one.hold.as_ref().map(|h| h.waiting_for.clone()),
+            Some(vec![bob])
+        );
+        assert_eq!(
+            one.core.version,
+            held.core.version + 1,
+            "who is awaited is news"
+        );
+        let same = one
+            .apply(RoomCommand::Ready { user: ann }, clock(T0 + 150), &wait)
+            .expect("ready");
         assert_eq!(same, one, "a repeated report changes nothing");
 
-        let all = one.apply(RoomCommand::Ready { user: bob }, clock(T0 + 900), &wait).expect("ready");
+        let all = one
+            .apply(RoomCommand::Ready { user: bob }, clock(T0 + 900), &wait)
+            .expect("ready");
         assert!(all.hold.is_none() && all.core.is_playing);
-        assert_eq!(all.core.anchor_time_ms, T0 + 1_100, "fresh anchor after the lead");
+        assert_eq!(
+            all.core.anchor_time_ms,
+            T0 + 1_100,
+            "fresh anchor after the lead"
+        );
         assert_eq!(all.core.position_ms, 0);
     }
 
@@ -466,20 +512,36 @@ mod tests {
         let (ann, bob) = (Uuid::new_v4(), Uuid::new_v4());
         let wait = waiting_for(&[ann, bob]);
         let held = play(&RoomPlayback::empty(T0), track(60_000), T0, &wait);
-        let early = held.apply(RoomCommand::Recheck, clock(T0 + 5_000), &wait).expect("recheck");
+        let early = held
+            .apply(RoomCommand::Recheck, clock(T0 + 5_000), &wait)
+            .expect("recheck");
         assert_eq!(early, held, "nothing due yet");
-        let late = held.apply(RoomCommand::Recheck, clock(T0 + 10_000), &wait).expect("recheck");
-        assert!(late.core.is_playing && late.hold.is_none(), "deadline passed: start anyway");
+        let late = held
+            .apply(RoomCommand::Recheck, clock(T0 + 10_000), &wait)
+            .expect("recheck");
+        assert!(
+            late.core.is_playing && late.hold.is_none(),
+            "deadline passed: start anyway"
+        );
 
         // Bob disconnects (or opts out): only Ann is left to wait for; then Ann too.
         let only_ann = waiting_for(&[ann]);
-        let fewer = held.apply(RoomCommand::Recheck, clock(T0 + 1), &only_ann).expect("recheck");
-        assert_eq!(fewer.hold.as_ref().map(|h| h.waiting_for.clone()), Some(vec![ann]));
+        let fewer = held
+            .apply(RoomCommand::Recheck, clock(T0 + 1), &only_ann)
+            .expect("recheck");
+        assert_eq!(
+            fewer.hold.as_ref().map(|h| h.waiting_for.clone()),
+            Some(vec![ann])
+        );
         let nobody = waiting_for(&[]);
-        let gone = fewer.apply(RoomCommand::Recheck, clock(T0 + 2), &nobody).expect("recheck");
+        let gone = fewer
+            .apply(RoomCommand::Recheck, clock(T0 + 2), &nobody)
+            .expect("recheck");
         assert!(gone.core.is_playing);
         // Turning the setting off releases the hold.
-        let off = held.apply(RoomCommand::Recheck, clock(T0 + 3), &no_wait()).expect("recheck");
+        let off = held
+            .apply(RoomCommand::Recheck, clock(T0 + 3), &no_wait())
+            .expect("recheck");
         assert!(off.core.is_playing);
     }
 
@@ -496,21 +558,40 @@ mod tests {
         let rp = play(&RoomPlayback::empty(T0), track(60_000), T0, &no_wait());
         let wait = waiting_for(&[ann, bob]);
         let ignored = rp
-            .apply(RoomCommand::Buffering { user: opted_out }, clock(T0 + 1_200), &wait)
+            .apply(
+                RoomCommand::Buffering { user: opted_out },
+                clock(T0 + 1_200),
+                &wait,
+            )
             .expect("buffering");
         assert_eq!(ignored, rp, "not waited for");
         let held = rp
-            .apply(RoomCommand::Buffering { user: bob }, clock(T0 + 1_200), &wait)
+            .apply(
+                RoomCommand::Buffering { user: bob },
+                clock(T0 + 1_200),
+                &wait,
+            )
             .expect("buffering");
         assert!(!held.core.is_playing);
         assert_eq!(held.core.position_ms, 1_000, "held where playback was");
-        assert_eq!(held.hold.as_ref().map(|h| h.waiting_for.clone()), Some(vec![bob]));
+        assert_eq!(
+            held.hold.as_ref().map(|h| h.waiting_for.clone()),
+            Some(vec![bob])
+        );
         let both = held
-            .apply(RoomCommand::Buffering { user: ann }, clock(T0 + 1_300), &wait)
+            .apply(
+                RoomCommand::Buffering { user: ann },
+                clock(T0 + 1_300),
+                &wait,
+            )
             .expect("buffering");
         assert_eq!(both.hold.as_ref().map(|h| h.waiting_for.len()), Some(2));
         let disabled = rp
-            .apply(RoomCommand::Buffering { user: bob }, clock(T0 + 1_200), &no_wait())
+            .apply(
+                RoomCommand::Buffering { user: bob },
+                clock(T0 + 1_200),
+                &no_wait(),
+            )
             .expect("buffering");
         assert_eq!(disabled, rp, "the room does not wait");
     }
@@ -521,12 +602,25 @@ mod tests {
         let wait = waiting_for(&[ann, bob]);
         let held = play(&RoomPlayback::empty(T0), track(60_000), T0, &wait);
         let resume = held
-            .apply(RoomCommand::Play { track: None, position_ms: None }, clock(T0 + 1), &wait)
+            .apply(
+                RoomCommand::Play {
+                    track: None,
+                    position_ms: None,
+                },
+                clock(T0 + 1),
+                &wait,
+            )
             .expect("play");
         assert_eq!(resume, held, "already about to play");
-        let ready = held.apply(RoomCommand::Ready { user: ann }, clock(T0 + 2), &wait).expect("ready");
+        let ready = held
+            .apply(RoomCommand::Ready { user: ann }, clock(T0 + 2), &wait)
+            .expect("ready");
         let seek = ready
-            .apply(RoomCommand::Seek { position_ms: 9_000 }, clock(T0 + 3), &wait)
+            .apply(
+                RoomCommand::Seek { position_ms: 9_000 },
+                clock(T0 + 3),
+                &wait,
+            )
             .expect("seek");
         assert_eq!(seek.core.position_ms, 9_000);
         assert_eq!(
@@ -534,7 +628,9 @@ mod tests {
             Some(vec![ann, bob]),
             "everyone gets ready again"
         );
-        let paused = seek.apply(RoomCommand::Pause, clock(T0 + 4), &wait).expect("pause");
+        let paused = seek
+            .apply(RoomCommand::Pause, clock(T0 + 4), &wait)
+            .expect("pause");
         assert!(paused.hold.is_none() && !paused.core.is_playing);
         assert_eq!(paused.core.position_ms, 9_000);
         assert_eq!(paused.core.version, seek.core.version + 1);

@@ -30,9 +30,7 @@ use uuid::Uuid;
 use super::{room_playback, room_queue, room_sync::RoomPlayback, social};
 use crate::{
     error::{AppError, AppResult},
-    realtime::{
-        Event, RoomEvent, RoomMessage, Topic, UserEvent, room_events::QueueEntry,
-    },
+    realtime::{Event, RoomEvent, RoomMessage, Topic, UserEvent, room_events::QueueEntry},
     state::AppState,
 };
 
@@ -441,9 +439,13 @@ pub async fn join(state: &AppState, user_id: Uuid, room_id: Uuid) -> AppResult<r
     let member = room_user::ActiveModel {
         room_id: Set(room_id),
         user_id: Set(user_id),
-        role: Set(if becomes_host { Role::Host } else { Role::Listener }
-            .as_str()
-            .to_owned()),
+        role: Set(if becomes_host {
+            Role::Host
+        } else {
+            Role::Listener
+        }
+        .as_str()
+        .to_owned()),
         joined_at: Set(Utc::now()),
         wait_opt_out: Set(false),
         last_read_message_id: Set(None),
@@ -510,7 +512,12 @@ async fn successor(
         .order_by_asc(room_user::Column::UserId)
         .all(txn)
         .await?;
-    let connected: HashSet<Uuid> = state.rooms.presence.connected(room_id).into_iter().collect();
+    let connected: HashSet<Uuid> = state
+        .rooms
+        .presence
+        .connected(room_id)
+        .into_iter()
+        .collect();
     Ok(members
         .iter()
         .find(|m| connected.contains(&m.user_id))
@@ -649,7 +656,9 @@ pub async fn kick(state: &AppState, host: Uuid, room_id: Uuid, user_id: Uuid) ->
         let _turn = state.rooms.lock(room_id).await;
         let (room, _) = require_host(state, host, room_id).await?;
         if membership(&state.db, room_id, user_id).await?.is_none() {
-            return Err(AppError::not_found("That user is not a member of this room"));
+            return Err(AppError::not_found(
+                "That user is not a member of this room",
+            ));
         }
         remove_member(state, &room, user_id, Some(host)).await?
     };
@@ -796,7 +805,9 @@ pub async fn set_role(
         ));
     }
     let Some(member) = membership(&state.db, room_id, user_id).await? else {
-        return Err(AppError::not_found("That user is not a member of this room"));
+        return Err(AppError::not_found(
+            "That user is not a member of this room",
+        ));
     };
     if Role::of(&member) == role {
         return Ok(member);
@@ -939,10 +950,7 @@ pub async fn list(
 }
 
 /// Members in the order they joined.
-pub async fn members(
-    db: &impl ConnectionTrait,
-    room_id: Uuid,
-) -> AppResult<Vec<room_user::Model>> {
+pub async fn members(db: &impl ConnectionTrait, room_id: Uuid) -> AppResult<Vec<room_user::Model>> {
     Ok(room_user::Entity::find()
         .filter(room_user::Column::RoomId.eq(room_id))
         .order_by_asc(room_user::Column::JoinedAt)
@@ -1106,12 +1114,17 @@ mod tests {
     #[test]
     fn room_names() {
         assert_eq!(
-            RoomName::parse("  Friday night  ").expect("ok").into_string(),
+            RoomName::parse("  Friday night  ")
+                .expect("ok")
+                .into_string(),
             "Friday night"
         );
         assert!(RoomName::parse("   ").is_err());
         assert!(RoomName::parse(&"x".repeat(81)).is_err());
-        assert!(RoomName::parse(&"é".repeat(80)).is_ok(), "characters, not bytes");
+        assert!(
+            RoomName::parse(&"é".repeat(80)).is_ok(),
+            "characters, not bytes"
+        );
         assert!(RoomName::parse("bad\u{0007}name").is_err());
     }
 

@@ -5,10 +5,13 @@
 mod helpers;
 
 mod accounts;
+mod chat;
 mod friends;
 mod http_protocol;
 mod player;
 mod presence;
+mod room_playback;
+mod rooms;
 mod schema;
 mod subscriptions;
 mod websocket;
