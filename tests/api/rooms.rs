@@ -712,3 +712,50 @@ async fn room_events_are_refused_after_leaving_and_room_invites_reach_user_event
     let refused = bob_ws.next_for("r").await;
     assert_eq!(refused["payload"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
 }
+
+#[test]
+fn schema_has_the_room_contract() {
+    let sdl = soundroom::graphql::sdl();
+    for name in [
+        "room(id: UUID!): Room",
+        "rooms(first: Int, after: String): RoomConnection!",
+        "roomMessages(roomId: UUID!, last: Int, before: String): ChatMessageConnection!",
+        "createRoom(input: CreateRoomInput!): Room!",
+        "joinRoom(roomId: UUID!): Room!",
+        "leaveRoom(roomId: UUID!): Boolean!",
+        "inviteToRoom(roomId: UUID!, userId: UUID!): Boolean!",
+        "roomPlay(roomId: UUID!, trackId: UUID, positionMs: Int",
+        "roomPause(roomId: UUID!",
+        "roomSeek(roomId: UUID!, positionMs: Int!",
+        "roomSkip(roomId: UUID!",
+        "enqueueTrack(roomId: UUID!, trackId: UUID!): [QueueItem!]!",
+        "sendRoomMessage(roomId: UUID!, body: String!): ChatMessage!",
+        "setTyping(roomId: UUID!, isTyping: Boolean!): Boolean!",
+        "sendSignal(roomId: UUID!, toUserId: UUID!, signal: JSON!): Boolean!",
+        "roomEvents(roomId: UUID!): RoomEvent!",
+        "scalar JSON",
+        "enum RoomVisibility",
+        "members: [RoomMember!]!",
+        "playback: PlaybackState!",
+        "queue: [QueueItem!]!",
+        "addedBy: User!",
+        "isConnected: Boolean!",
+        "editedAt: DateTime",
+        "deleted: Boolean!",
+        "waitingFor: [User!]!",
+        "union RoomEvent = RoomSnapshot | MemberJoined | MemberLeft | PresenceChanged | PlaybackChanged | QueueChanged | ChatMessagePosted",
+        "type RoomInvite",
+        "type SignalReceived",
+        "signal: JSON!",
+        "type HostChanged",
+        "type RoomClosed",
+        "type TypingChanged",
+    ] {
+        assert!(sdl.contains(name), "missing `{name}` in the schema");
+    }
+    let user_event = sdl
+        .lines()
+        .find(|l| l.starts_with("union UserEvent"))
+        .expect("UserEvent");
+    assert!(user_event.contains("RoomInvite") && user_event.contains("SignalReceived"));
+}
