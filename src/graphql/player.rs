@@ -11,11 +11,10 @@ use crate::service::{
 };
 
 /// A player's state: the personal player's, or a room's (which adds waiting for everyone).
-pub struct PlaybackState(pub State, pub RoomExtras);
+pub struct PlaybackState(pub State, pub Option<Box<RoomExtras>>);
 
 /// What only a room's playback has: the hold (waiting for members to be ready), and the loaded
 /// track when the caller already has it.
-#[derive(Default)]
 pub struct RoomExtras {
     pub hold: Option<crate::service::room_sync::Hold>,
     pub track: Option<entity::track::Model>,
@@ -23,16 +22,20 @@ pub struct RoomExtras {
 
 impl PlaybackState {
     pub fn personal(state: State) -> Self {
-        Self(state, RoomExtras::default())
+        Self(state, None)
+    }
+
+    fn extras(&self) -> Option<&RoomExtras> {
+        self.1.as_deref()
     }
 
     pub fn room(playback: RoomPlayback, track: Option<entity::track::Model>) -> Self {
         Self(
             playback.core,
-            RoomExtras {
+            Some(Box::new(RoomExtras {
                 hold: playback.hold,
                 track,
-            },
+            })),
         )
     }
 }
@@ -44,7 +47,11 @@ impl PlaybackState {
         let Some(loaded) = self.0.track else {
             return Ok(None);
         };
-        if let Some(track) = self.1.track.as_ref().filter(|t| t.id == loaded.track_id) {
+        if let Some(track) = self
+            .extras()
+            .and_then(|e| e.track.as_ref())
+            .filter(|t| t.id == loaded.track_id)
+        {
             return Ok(Some(Track(track.clone())));
         }
         Ok(loaders::track(ctx, loaded.track_id).await?.map(Track))
@@ -52,7 +59,7 @@ impl PlaybackState {
     /// Rooms only: playback is held until these connected members report ready (see
     /// `reportPlaybackStatus`); empty when not waiting.
     async fn waiting_for(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
-        let Some(hold) = &self.1.hold else {
+        let Some(hold) = self.extras().and_then(|e| e.hold.as_ref()) else {
             return Ok(Vec::new());
         };
         Ok(room_loaders::users(ctx, &hold.waiting_for)
@@ -63,7 +70,9 @@ impl PlaybackState {
     }
     /// Rooms only: while waiting, when playback starts anyway (server clock, Unix epoch ms).
     async fn wait_deadline_ms(&self) -> Option<f64> {
-        self.1.hold.as_ref().map(|h| h.deadline_ms as f64)
+        self.extras()
+            .and_then(|e| e.hold.as_ref())
+            .map(|h| h.deadline_ms as f64)
     }
     async fn is_playing(&self) -> bool {
         self.0.is_playing

@@ -12,8 +12,7 @@ use crate::{
     helpers::{Frame, Session, TestApp, WsClient, code},
 };
 
-pub const PLAYBACK: &str =
-    "isPlaying positionMs anchorTimeMs version waitingFor { id } waitDeadlineMs track { id durationMs }";
+pub const PLAYBACK: &str = "isPlaying positionMs anchorTimeMs version waitingFor { id } waitDeadlineMs track { id durationMs }";
 
 pub fn room_events() -> String {
     format!(
@@ -39,7 +38,8 @@ pub fn room_events() -> String {
 }
 
 const CREATE: &str = "mutation($i: CreateRoomInput!) { createRoom(input: $i) { id name visibility controlMode host { id } members { user { id } role } } }";
-const JOIN: &str = "mutation($r: UUID!) { joinRoom(roomId: $r) { id members { user { id } role } } }";
+const JOIN: &str =
+    "mutation($r: UUID!) { joinRoom(roomId: $r) { id members { user { id } role } } }";
 const LEAVE: &str = "mutation($r: UUID!) { leaveRoom(roomId: $r) }";
 const CLOSE: &str = "mutation($r: UUID!) { closeRoom(roomId: $r) }";
 const INVITE: &str = "mutation($r: UUID!, $u: UUID!) { inviteToRoom(roomId: $r, userId: $u) }";
@@ -189,7 +189,11 @@ async fn the_life_of_a_room_with_host_hand_over_and_close() {
     joined(&app, &bob, &id).await;
     joined(&app, &cat, &id).await;
     let e = ann_ws.next_of("MemberJoined").await;
-    assert_eq!(e["user"]["id"], cat.user_id.as_str(), "no second event for bob");
+    assert_eq!(
+        e["user"]["id"],
+        cat.user_id.as_str(),
+        "no second event for bob"
+    );
 
     let mut bob_ws = subscribe(&app, &bob, &id).await;
     let mut cat_ws = subscribe(&app, &cat, &id).await;
@@ -200,34 +204,29 @@ async fn the_life_of_a_room_with_host_hand_over_and_close() {
     assert_eq!(seen["viewerCanControl"], false);
 
     // The host leaves: the longest-present member (bob) becomes host.
-    let left = app
-        .gql(Some(&ann.access), LEAVE, json!({ "r": id }))
-        .await;
+    let left = app.gql(Some(&ann.access), LEAVE, json!({ "r": id })).await;
     assert_eq!(left["data"]["leaveRoom"], true, "{left}");
     let e = ann_ws.next_of("MemberLeft").await;
     assert_eq!(e["user"]["id"], ann.user_id.as_str());
     assert_eq!(e["kicked"], false);
     let done = ann_ws.ws.next_for("ev").await;
-    assert_eq!(done["type"], "complete", "the leaver's subscription ends: {done}");
+    assert_eq!(
+        done["type"], "complete",
+        "the leaver's subscription ends: {done}"
+    );
     let e = bob_ws.next_of("HostChanged").await;
     assert_eq!(e["host"]["id"], bob.user_id.as_str());
     assert_eq!(e["previousHost"]["id"], ann.user_id.as_str());
     let seen = room(&app, Some(&bob), &id).await;
     assert_eq!(seen["host"]["id"], bob.user_id.as_str());
     assert_eq!(seen["viewerRole"], "HOST");
-    let again = app
-        .gql(Some(&ann.access), LEAVE, json!({ "r": id }))
-        .await;
+    let again = app.gql(Some(&ann.access), LEAVE, json!({ "r": id })).await;
     assert_eq!(again["data"]["leaveRoom"], false);
 
     // Only the host closes.
-    let refused = app
-        .gql(Some(&cat.access), CLOSE, json!({ "r": id }))
-        .await;
+    let refused = app.gql(Some(&cat.access), CLOSE, json!({ "r": id })).await;
     assert_eq!(code(&refused), "FORBIDDEN");
-    let closed = app
-        .gql(Some(&bob.access), CLOSE, json!({ "r": id }))
-        .await;
+    let closed = app.gql(Some(&bob.access), CLOSE, json!({ "r": id })).await;
     assert_eq!(closed["data"]["closeRoom"], true, "{closed}");
     for ws in [&mut bob_ws, &mut cat_ws] {
         let e = ws.next_of("RoomClosed").await;
@@ -379,8 +378,7 @@ async fn concurrent_joins_never_overfill_a_room() {
                 .await,
         );
     }
-    let results =
-        futures_util::future::join_all(guests.iter().map(|g| join(&app, g, &id))).await;
+    let results = futures_util::future::join_all(guests.iter().map(|g| join(&app, g, &id))).await;
     let admitted = results.iter().filter(|b| b["errors"].is_null()).count();
     let refused = results
         .iter()
@@ -421,7 +419,10 @@ async fn kick_ban_roles_and_transfer() {
         .await;
     assert_eq!(kicked["data"]["kickFromRoom"], true, "{kicked}");
     let e = bob_ws.next_of("MemberLeft").await;
-    assert_eq!((e["user"]["id"].as_str(), e["kicked"].as_bool()), (Some(bob.user_id.as_str()), Some(true)));
+    assert_eq!(
+        (e["user"]["id"].as_str(), e["kicked"].as_bool()),
+        (Some(bob.user_id.as_str()), Some(true))
+    );
     assert_eq!(bob_ws.ws.next_for("ev").await["type"], "complete");
     let e = ann_ws.next_of("MemberLeft").await;
     assert_eq!(e["kicked"], true);
@@ -461,7 +462,8 @@ async fn kick_ban_roles_and_transfer() {
     assert_eq!(room(&app, Some(&cat), &id).await["viewerCanControl"], false);
 
     // Hand over: cat becomes host, ann a listener who can no longer change settings.
-    let transfer = "mutation($r: UUID!, $u: UUID!) { transferHost(roomId: $r, userId: $u) { host { id } } }";
+    let transfer =
+        "mutation($r: UUID!, $u: UUID!) { transferHost(roomId: $r, userId: $u) { host { id } } }";
     let moved = app
         .gql(
             Some(&ann.access),
@@ -469,7 +471,11 @@ async fn kick_ban_roles_and_transfer() {
             json!({ "r": id, "u": cat.user_id }),
         )
         .await;
-    assert_eq!(moved["data"]["transferHost"]["host"]["id"], cat.user_id.as_str(), "{moved}");
+    assert_eq!(
+        moved["data"]["transferHost"]["host"]["id"],
+        cat.user_id.as_str(),
+        "{moved}"
+    );
     let e = ann_ws.next_of("HostChanged").await;
     assert_eq!(e["host"]["id"], cat.user_id.as_str());
     let seen = room(&app, Some(&ann), &id).await;
@@ -490,7 +496,10 @@ async fn kick_ban_roles_and_transfer() {
             json!({ "r": id, "i": { "name": "Cat's", "controlMode": "EVERYONE" } }),
         )
         .await;
-    assert_eq!(updated["data"]["updateRoom"]["controlMode"], "EVERYONE", "{updated}");
+    assert_eq!(
+        updated["data"]["updateRoom"]["controlMode"], "EVERYONE",
+        "{updated}"
+    );
     let e = ann_ws.next_of("RoomUpdated").await;
     assert_eq!(e["room"]["name"], "Cat's");
     let bad = app
@@ -510,14 +519,22 @@ async fn subscribing_needs_membership_and_the_socket_survives_a_refusal() {
     let ann = app.register("ann-sub@example.com", "ann").await;
     let eve = app.register("eve-sub@example.com", "eve").await;
     let public = create_room(&app, &ann, "Open", json!({})).await;
-    let private = create_room(&app, &ann, "Closed door", json!({ "visibility": "PRIVATE" })).await;
+    let private = create_room(
+        &app,
+        &ann,
+        "Closed door",
+        json!({ "visibility": "PRIVATE" }),
+    )
+    .await;
 
     let mut ws = WsClient::signed_in(&app, Some(&eve.access)).await;
-    ws.subscribe("a", &room_events(), json!({ "r": public })).await;
+    ws.subscribe("a", &room_events(), json!({ "r": public }))
+        .await;
     let msg = ws.next_for("a").await;
     assert_eq!(msg["type"], "error", "{msg}");
     assert_eq!(msg["payload"][0]["extensions"]["code"], "FORBIDDEN");
-    ws.subscribe("b", &room_events(), json!({ "r": private })).await;
+    ws.subscribe("b", &room_events(), json!({ "r": private }))
+        .await;
     let msg = ws.next_for("b").await;
     assert_eq!(msg["type"], "error", "{msg}");
     assert_eq!(msg["payload"][0]["extensions"]["code"], "NOT_FOUND");
@@ -529,12 +546,17 @@ async fn subscribing_needs_membership_and_the_socket_survives_a_refusal() {
     );
     // The socket is still usable: join, then the subscription works and starts with a snapshot.
     joined(&app, &eve, &public).await;
-    ws.subscribe("d", &room_events(), json!({ "r": public })).await;
+    ws.subscribe("d", &room_events(), json!({ "r": public }))
+        .await;
     let msg = ws.next_for("d").await;
-    assert_eq!(msg["payload"]["data"]["roomEvents"]["__typename"], "RoomSnapshot", "{msg}");
+    assert_eq!(
+        msg["payload"]["data"]["roomEvents"]["__typename"], "RoomSnapshot",
+        "{msg}"
+    );
 
     let mut anon = WsClient::signed_in(&app, None).await;
-    anon.subscribe("x", &room_events(), json!({ "r": public })).await;
+    anon.subscribe("x", &room_events(), json!({ "r": public }))
+        .await;
     assert_eq!(
         anon.next_for("x").await["payload"][0]["extensions"]["code"],
         "UNAUTHENTICATED"
@@ -581,7 +603,10 @@ async fn the_snapshot_has_the_whole_room() {
     let members = s["members"].as_array().expect("members");
     assert_eq!(members.len(), 2);
     assert_eq!(members[0]["user"]["id"], ann.user_id.as_str());
-    assert_eq!(members[0]["isConnected"], true, "the subscriber is connected");
+    assert_eq!(
+        members[0]["isConnected"], true,
+        "the subscriber is connected"
+    );
     assert_eq!(members[1]["isConnected"], false);
     assert_eq!(s["typing"][0]["id"], bob.user_id.as_str());
 }
@@ -598,7 +623,9 @@ async fn presence_per_room_follows_subscriptions() {
     // Bob on a phone and a laptop: connected once, disconnected when both are gone.
     let phone = subscribe(&app, &bob, &id).await;
     let e = ann_ws
-        .wait_for("PresenceChanged", |e| e["user"]["id"] == bob.user_id.as_str())
+        .wait_for("PresenceChanged", |e| {
+            e["user"]["id"] == bob.user_id.as_str()
+        })
         .await;
     assert_eq!(e["isConnected"], true);
     let laptop = subscribe(&app, &bob, &id).await;
@@ -662,7 +689,10 @@ async fn a_lagging_subscriber_gets_a_fresh_snapshot() {
             other => panic!("unexpected {other:?}: {e}"),
         }
     }
-    assert!(typing < 2_000, "events were missed, and the client was told: {typing}");
+    assert!(
+        typing < 2_000,
+        "events were missed, and the client was told: {typing}"
+    );
 }
 
 #[tokio::test]
@@ -677,7 +707,10 @@ async fn idle_rooms_are_closed_but_rooms_with_someone_connected_stay() {
         if room(&app, Some(&ann), &idle).await["closedAt"].is_string() {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the idle room was not closed");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the idle room was not closed"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(
@@ -708,9 +741,14 @@ async fn room_events_are_refused_after_leaving_and_room_invites_reach_user_event
     assert_eq!(msg["type"], "next", "{msg}");
     joined(&app, &bob, &id).await;
     app.gql(Some(&bob.access), LEAVE, json!({ "r": id })).await;
-    bob_ws.subscribe("r", &room_events(), json!({ "r": id })).await;
+    bob_ws
+        .subscribe("r", &room_events(), json!({ "r": id }))
+        .await;
     let refused = bob_ws.next_for("r").await;
-    assert_eq!(refused["payload"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
 }
 
 #[test]
