@@ -39,7 +39,7 @@ impl Application {
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
         let state = AppState::new(config, db);
-        service::rooms::start(&state).await?;
+        service::room_live::start(&state).await?;
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);
         Ok(Self {

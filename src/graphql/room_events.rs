@@ -20,7 +20,10 @@ use super::{
 };
 use crate::{
     realtime::{Event, RoomEvent as Domain, RoomMessage, Topic, bus::Delivery},
-    service::rooms::{self, Snapshot},
+    service::{
+        room_live::{self, Snapshot},
+        rooms,
+    },
     state::AppState,
 };
 
@@ -318,7 +321,7 @@ impl RoomEvent {
 }
 
 async fn fresh_snapshot(state: &AppState, room_id: Uuid) -> Option<RoomEvent> {
-    match rooms::snapshot(state, room_id).await {
+    match room_live::snapshot(state, room_id).await {
         Ok(snapshot) => Some(RoomEvent::snapshot(snapshot)),
         Err(e) => {
             tracing::warn!(error = ?e, %room_id, "could not build a room snapshot");
@@ -346,7 +349,7 @@ impl RoomEventsSubscription {
         // Subscribe before reading the snapshot, so nothing falls between the two.
         let deliveries = state.bus.subscribe(Topic::Room(room_id));
         let counted = state.presence.subscription("roomEvents");
-        let connection = rooms::connect(&state, room_id, viewer.user_id);
+        let connection = room_live::connect(&state, room_id, viewer.user_id);
         let first = {
             let state = state.clone();
             stream::once(async move { fresh_snapshot(&state, room_id).await })

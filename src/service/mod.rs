@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod chat;
 pub mod playback;
 pub mod player;
+pub mod room_live;
 pub mod room_playback;
 pub mod room_queue;
 pub mod room_sync;

@@ -1,6 +1,6 @@
 //! Listening rooms: creation, who may see and join them, membership, roles and settings,
-//! invitations, kicks, host hand-over, closing (by the host, or when idle), and per-room
-//! connections (a member is *connected* while they hold a `roomEvents` subscription).
+//! invitations, kicks, host hand-over, closing. (Connections, snapshots and the idle sweep are
+//! in `room_live`.)
 //!
 //! Rules:
 //! - PUBLIC rooms: anyone may see and join. FRIENDS: the host's friends (and invited users).
@@ -11,12 +11,12 @@
 //! - When the host leaves, the longest-present member becomes host (connected members first).
 //!   A room whose last member left stays open; the next member to join becomes its host.
 //! - A room nobody is connected to and where nothing happened for `ROOM_IDLE_CLOSE_SECS` is
-//!   closed by a periodic sweep (each instance refreshes the rooms its members are connected to).
+//!   closed by a periodic sweep (`room_live::sweep_idle`).
 //!
 //! Membership changes lock the room's row first (`UPDATE rooms … WHERE closed_at IS NULL`) in
 //! their transaction, so concurrent joins cannot overfill a room, even across instances.
 
-use std::{collections::HashSet, time::Duration};
+use std::collections::HashSet;
 
 use chrono::Utc;
 use entity::{room, room_access, room_skip_vote, room_user, user};
@@ -27,10 +27,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{room_playback, room_queue, room_sync::RoomPlayback, social};
+use super::{room_playback, social};
 use crate::{
     error::{AppError, AppResult},
-    realtime::{Event, RoomEvent, RoomMessage, Topic, UserEvent, room_events::QueueEntry},
+    realtime::{Event, RoomEvent, RoomMessage, Topic, UserEvent},
     state::AppState,
 };
 
@@ -686,7 +686,7 @@ pub async fn close(state: &AppState, user_id: Uuid, room_id: Uuid) -> AppResult<
 }
 
 /// After a room closed: stop its timer, forget typing, tell subscribers.
-fn closed(state: &AppState, room_id: Uuid) {
+pub(crate) fn closed(state: &AppState, room_id: Uuid) {
     state.rooms.timers.cancel(room_id);
     state.rooms.typing.clear_room(room_id);
     publish(state, room_id, RoomEvent::RoomClosed);
@@ -957,154 +957,6 @@ pub async fn members(db: &impl ConnectionTrait, room_id: Uuid) -> AppResult<Vec<
         .order_by_asc(room_user::Column::UserId)
         .all(db)
         .await?)
-}
-
-/// Everything a client needs to render a room, read at one moment.
-#[derive(Clone, Debug)]
-pub struct Snapshot {
-    pub room: room::Model,
-    pub playback: RoomPlayback,
-    pub track: Option<entity::track::Model>,
-    pub queue: Vec<QueueEntry>,
-    pub members: Vec<room_user::Model>,
-    pub typing: Vec<Uuid>,
-}
-
-pub async fn snapshot(state: &AppState, room_id: Uuid) -> AppResult<Snapshot> {
-    let room = find(&state.db, room_id).await?.ok_or_else(not_found)?;
-    let (playback, track) = room_playback::current(state, room_id).await?;
-    Ok(Snapshot {
-        room,
-        playback,
-        track,
-        queue: room_queue::entries(&state.db, room_id).await?,
-        members: members(&state.db, room_id).await?,
-        typing: state.rooms.typing.typing_in(room_id),
-    })
-}
-
-/// A member's subscription to the room: connected while at least one is held.
-pub struct RoomConnection {
-    state: AppState,
-    room_id: Uuid,
-    user_id: Uuid,
-}
-
-pub fn connect(state: &AppState, room_id: Uuid, user_id: Uuid) -> RoomConnection {
-    if state.rooms.presence.connect(room_id, user_id) {
-        publish(
-            state,
-            room_id,
-            RoomEvent::PresenceChanged {
-                user_id,
-                is_connected: true,
-            },
-        );
-    }
-    RoomConnection {
-        state: state.clone(),
-        room_id,
-        user_id,
-    }
-}
-
-impl Drop for RoomConnection {
-    fn drop(&mut self) {
-        let (state, room_id, user_id) = (&self.state, self.room_id, self.user_id);
-        if !state.rooms.presence.disconnect(room_id, user_id) {
-            return;
-        }
-        publish(
-            state,
-            room_id,
-            RoomEvent::PresenceChanged {
-                user_id,
-                is_connected: false,
-            },
-        );
-        if state.rooms.typing.stop(room_id, user_id) {
-            publish(
-                state,
-                room_id,
-                RoomEvent::TypingChanged {
-                    user_id,
-                    is_typing: false,
-                },
-            );
-        }
-        // The room may have been waiting for them, or now have enough skip votes.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let state = state.clone();
-            runtime.spawn(async move { room_playback::recheck(&state, room_id).await });
-        }
-    }
-}
-
-/// Background work: re-arms the timers of rooms that are playing (so auto-advance survives a
-/// restart) and starts the idle sweep.
-pub async fn start(state: &AppState) -> anyhow::Result<()> {
-    room_playback::rearm_all(state)
-        .await
-        .map_err(|e| anyhow::anyhow!("re-arming room timers: {e:?}"))?;
-    let idle = state.config.rooms.idle_close;
-    let every = (idle / 2).clamp(Duration::from_millis(200), Duration::from_secs(60));
-    let sweeper = state.clone();
-    let handle = tokio::spawn(async move {
-        let mut interval = tokio::time::interval(every);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            if let Err(e) = sweep_idle(&sweeper).await {
-                tracing::warn!(error = ?e, "idle room sweep failed");
-            }
-            sweeper.rooms.prune_locks();
-        }
-    });
-    state.rooms.add_background(handle.abort_handle());
-    Ok(())
-}
-
-/// Refreshes the activity of rooms with connected members here, then closes rooms idle for
-/// longer than `ROOM_IDLE_CLOSE_SECS`. Each close is conditional, so instances never disagree.
-pub async fn sweep_idle(state: &AppState) -> AppResult<usize> {
-    let now = Utc::now();
-    let live = state.rooms.presence.rooms();
-    for chunk in live.chunks(500) {
-        room::Entity::update_many()
-            .col_expr(room::Column::UpdatedAt, Expr::value(now))
-            .filter(room::Column::Id.is_in(chunk.to_vec()))
-            .filter(room::Column::ClosedAt.is_null())
-            .exec(&state.db)
-            .await?;
-    }
-    let idle = chrono::Duration::from_std(state.config.rooms.idle_close)
-        .unwrap_or_else(|_| chrono::Duration::hours(1));
-    let cutoff = now - idle;
-    let stale = room::Entity::find()
-        .filter(room::Column::ClosedAt.is_null())
-        .filter(room::Column::UpdatedAt.lt(cutoff))
-        .limit(200)
-        .all(&state.db)
-        .await?;
-    let mut closed_rooms = 0;
-    for room in stale {
-        if state.rooms.presence.connected_count(room.id) > 0 {
-            continue;
-        }
-        let result = room::Entity::update_many()
-            .col_expr(room::Column::ClosedAt, Expr::value(now))
-            .filter(room::Column::Id.eq(room.id))
-            .filter(room::Column::ClosedAt.is_null())
-            .filter(room::Column::UpdatedAt.lt(cutoff))
-            .exec(&state.db)
-            .await?;
-        if result.rows_affected == 1 {
-            tracing::info!(room_id = %room.id, "closed an idle room");
-            closed(state, room.id);
-            closed_rooms += 1;
-        }
-    }
-    Ok(closed_rooms)
 }
 
 #[cfg(test)]
