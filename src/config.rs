@@ -8,6 +8,8 @@ use anyhow::{Context, bail};
 pub mod security;
 
 pub use security::{Limit, OidcSettings, RateLimits, Rule, SecurityConfig};
+mod rooms;
+pub use rooms::RoomSettings;
 
 /// The minimum length of a JWT secret, in bytes. Shorter ones refuse to start in production.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -42,6 +44,7 @@ pub struct Config {
     pub media: MediaConfig,
     /// Rate limits, connection and query caps, provider sign-in.
     pub security: SecurityConfig,
+    pub rooms: RoomSettings,
 }
 
 /// Where audio lives and how much of it one upload may bring.
@@ -182,6 +185,7 @@ impl Config {
                 )?),
             },
             security: SecurityConfig::load(src, app_env)?,
+            rooms: RoomSettings::load(src)?,
             data_dir,
             database_url,
             secrets,

@@ -38,6 +38,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let addr = format!("{}:{}", config.host, config.port);
         let state = prepare(config).await?;
+        service::room_live::start(&state).await?;
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
@@ -71,6 +72,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
             .context("server error")?;
+        self.state.rooms.shutdown();
         self.state.db.clone().close().await.ok();
         Ok(())
     }

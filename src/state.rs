@@ -15,7 +15,7 @@ use crate::{
     auth::{StreamTokens, TokenService},
     config::Config,
     media::MediaStore,
-    realtime::{EventBus, Presence},
+    realtime::{EventBus, Presence, RoomRuntime},
 };
 // Account security (issue 6).
 use crate::{
@@ -37,6 +37,7 @@ pub struct App {
     pub tokens: TokenService,
     pub bus: EventBus,
     pub presence: Arc<Presence>,
+    pub rooms: RoomRuntime,
     pub started_at: Instant,
     pub media: MediaStore,
     pub stream_tokens: StreamTokens,
@@ -69,6 +70,7 @@ impl AppState {
             db_statements,
             bus: EventBus::new(256),
             presence: Arc::new(Presence::default()),
+            rooms: RoomRuntime::default(),
             started_at: Instant::now(),
             totp_box: SecretBox::new(&config.secrets.totp_encryption),
             recovery_codes: RecoveryCodes::new(&config.secrets.totp_encryption),

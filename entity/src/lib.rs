@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table, nothing else.
 
 pub mod artist;
+pub mod chat_message;
 pub mod favorite;
 pub mod friend_request;
 pub mod friendship;
@@ -11,6 +12,10 @@ pub mod playlist_track;
 pub mod recovery_code;
 pub mod refresh_token;
 pub mod room;
+pub mod room_access;
+pub mod room_playback;
+pub mod room_queue_item;
+pub mod room_skip_vote;
 pub mod room_user;
 pub mod track;
 pub mod user;

@@ -10,6 +10,10 @@ pub struct Model {
     /// `HOST`, `DJ` or `LISTENER`.
     pub role: String,
     pub joined_at: DateTimeUtc,
+    /// The member asked not to be waited for when the room waits for everyone.
+    pub wait_opt_out: bool,
+    /// The newest chat message the member has read.
+    pub last_read_message_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

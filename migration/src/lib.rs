@@ -6,6 +6,7 @@ mod m20261120_000001_initial;
 mod m20261120_000002_friends_player;
 mod m20261120_000003_catalog_library;
 mod m20261120_000004_security;
+mod m20261120_000005_rooms;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000002_friends_player::Migration),
             Box::new(m20261120_000003_catalog_library::Migration),
             Box::new(m20261120_000004_security::Migration),
+            Box::new(m20261120_000005_rooms::Migration),
         ]
     }
 }

@@ -2,12 +2,17 @@
 
 mod account;
 mod catalog;
+mod chat;
 mod connection;
 mod context;
 mod library;
 mod loaders;
 mod player;
 mod query_limits;
+mod room_events;
+mod room_loaders;
+mod room_playback;
+mod rooms;
 mod security;
 mod social;
 mod stats;
@@ -29,6 +34,8 @@ pub struct QueryRoot(
     stats::StatsQuery,
     catalog::CatalogQuery,
     library::LibraryQuery,
+    rooms::RoomQuery,
+    chat::ChatQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,11 +47,17 @@ pub struct MutationRoot(
     catalog::CatalogMutation,
     library::LibraryMutation,
     security::SecurityMutation,
+    rooms::RoomMutation,
+    room_playback::RoomPlaybackMutation,
+    chat::ChatMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(user_events::UserEventsSubscription);
+pub struct SubscriptionRoot(
+    user_events::UserEventsSubscription,
+    room_events::RoomEventsSubscription,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -68,7 +81,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         state.config.graphql_max_complexity,
     );
     let builder = builder.extension(query_limits::QueryLimits::new(&state.config));
-    loaders::register(builder, &state.db).data(state).finish()
+    let builder = loaders::register(builder, &state.db);
+    room_loaders::register(builder, &state.db)
+        .data(state)
+        .finish()
 }
 
 /// The SDL exactly as committed in `schema.graphql`.

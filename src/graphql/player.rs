@@ -3,13 +3,42 @@
 use async_graphql::{Context, InputObject, Object};
 use uuid::Uuid;
 
-use super::{ContextExt, catalog::Track, loaders};
+use super::{ContextExt, catalog::Track, loaders, room_loaders, user::User};
 use crate::service::{
     playback::PlaybackState as State,
     player::{self, Request},
+    room_sync::RoomPlayback,
 };
 
-pub struct PlaybackState(pub State);
+/// A player's state: the personal player's, or a room's (which adds waiting for everyone).
+pub struct PlaybackState(pub State, pub Option<Box<RoomExtras>>);
+
+/// What only a room's playback has: the hold (waiting for members to be ready), and the loaded
+/// track when the caller already has it.
+pub struct RoomExtras {
+    pub hold: Option<crate::service::room_sync::Hold>,
+    pub track: Option<entity::track::Model>,
+}
+
+impl PlaybackState {
+    pub fn personal(state: State) -> Self {
+        Self(state, None)
+    }
+
+    fn extras(&self) -> Option<&RoomExtras> {
+        self.1.as_deref()
+    }
+
+    pub fn room(playback: RoomPlayback, track: Option<entity::track::Model>) -> Self {
+        Self(
+            playback.core,
+            Some(Box::new(RoomExtras {
+                hold: playback.hold,
+                track,
+            })),
+        )
+    }
+}
 
 #[Object]
 impl PlaybackState {
@@ -18,7 +47,32 @@ impl PlaybackState {
         let Some(loaded) = self.0.track else {
             return Ok(None);
         };
+        if let Some(track) = self
+            .extras()
+            .and_then(|e| e.track.as_ref())
+            .filter(|t| t.id == loaded.track_id)
+        {
+            return Ok(Some(Track(track.clone())));
+        }
         Ok(loaders::track(ctx, loaded.track_id).await?.map(Track))
+    }
+    /// Rooms only: playback is held until these connected members report ready (see
+    /// `reportPlaybackStatus`); empty when not waiting.
+    async fn waiting_for(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
+        let Some(hold) = self.extras().and_then(|e| e.hold.as_ref()) else {
+            return Ok(Vec::new());
+        };
+        Ok(room_loaders::users(ctx, &hold.waiting_for)
+            .await?
+            .into_iter()
+            .map(User::new)
+            .collect())
+    }
+    /// Rooms only: while waiting, when playback starts anyway (server clock, Unix epoch ms).
+    async fn wait_deadline_ms(&self) -> Option<f64> {
+        self.extras()
+            .and_then(|e| e.hold.as_ref())
+            .map(|h| h.deadline_ms as f64)
     }
     async fn is_playing(&self) -> bool {
         self.0.is_playing
@@ -54,7 +108,7 @@ impl PlayerQuery {
         let viewer = ctx.viewer().require()?;
         Ok(player::current(ctx.state()?, viewer.user_id)
             .await?
-            .map(PlaybackState))
+            .map(PlaybackState::personal))
     }
 }
 
@@ -113,5 +167,5 @@ impl PlayerMutation {
 async fn run(ctx: &Context<'_>, request: Request) -> async_graphql::Result<PlaybackState> {
     let viewer = ctx.viewer().require()?;
     let state = player::apply(ctx.state()?, viewer.user_id, request).await?;
-    Ok(PlaybackState(state))
+    Ok(PlaybackState::personal(state))
 }

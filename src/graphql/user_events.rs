@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
-use super::{ContextExt, loaders, player::PlaybackState, social::FriendRequest, user::User};
+use super::{
+    ContextExt, loaders, player::PlaybackState, rooms::Room, social::FriendRequest, user::User,
+};
 use crate::realtime::{Event, Topic, UserEvent as DomainEvent, bus::Delivery};
 
 fn ms(at: &DateTime<Utc>) -> f64 {
@@ -90,6 +92,23 @@ pub struct MyPlaybackChanged {
     server_time_ms: f64,
 }
 
+/// `from` invited the viewer into `room` (which they may now see and join).
+#[derive(SimpleObject)]
+pub struct RoomInvite {
+    room: Room,
+    from: User,
+    server_time_ms: f64,
+}
+
+/// A WebRTC signal (offer, answer or ICE candidate) relayed from another member of `roomId`.
+#[derive(SimpleObject)]
+pub struct SignalReceived {
+    room_id: Uuid,
+    from: User,
+    signal: async_graphql::Json<serde_json::Value>,
+    server_time_ms: f64,
+}
+
 #[derive(Union)]
 pub enum UserEvent {
     ProfileUpdated(Box<ProfileUpdated>),
@@ -100,6 +119,8 @@ pub enum UserEvent {
     FriendRemoved(FriendRemoved),
     FriendPresenceChanged(FriendPresenceChanged),
     MyPlaybackChanged(MyPlaybackChanged),
+    RoomInvite(Box<RoomInvite>),
+    SignalReceived(Box<SignalReceived>),
 }
 
 impl UserEvent {
@@ -150,10 +171,26 @@ impl UserEvent {
             }),
             DomainEvent::MyPlaybackChanged { playback, at } => {
                 Self::MyPlaybackChanged(MyPlaybackChanged {
-                    playback: PlaybackState(*playback),
+                    playback: PlaybackState::personal(*playback),
                     server_time_ms: ms(at),
                 })
             }
+            DomainEvent::RoomInvite { room, from, at } => Self::RoomInvite(Box::new(RoomInvite {
+                room: Room(room.clone()),
+                from: User::new(from.clone()),
+                server_time_ms: ms(at),
+            })),
+            DomainEvent::SignalReceived {
+                room_id,
+                from,
+                signal,
+                at,
+            } => Self::SignalReceived(Box::new(SignalReceived {
+                room_id: *room_id,
+                from: User::new(from.clone()),
+                signal: async_graphql::Json(signal.clone()),
+                server_time_ms: ms(at),
+            })),
         }
     }
 }
@@ -180,6 +217,7 @@ impl UserEventsSubscription {
                     match delivery {
                         Delivery::Event(event) => match event.as_ref() {
                             Event::User(e) => Some(UserEvent::from_domain(e)),
+                            Event::Room(_) => None,
                         },
                         // Personal events are notifications; a client this far behind refetches.
                         Delivery::Lagged(n) => {

@@ -4,11 +4,13 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::RoomMessage;
 use crate::service::playback::PlaybackState;
 
 #[derive(Clone, Debug)]
 pub enum Event {
     User(UserEvent),
+    Room(RoomMessage),
 }
 
 /// Events on a user's personal channel (`user:{id}`), delivered to all of their devices.
@@ -44,6 +46,19 @@ pub enum UserEvent {
     /// The user's personal player changed (from any of their devices).
     MyPlaybackChanged {
         playback: PlaybackState,
+        at: DateTime<Utc>,
+    },
+    /// `from` invited the user into `room`.
+    RoomInvite {
+        room: entity::room::Model,
+        from: entity::user::Model,
+        at: DateTime<Utc>,
+    },
+    /// A WebRTC signal (offer, answer, ICE candidate: opaque JSON) from another room member.
+    SignalReceived {
+        room_id: Uuid,
+        from: entity::user::Model,
+        signal: serde_json::Value,
         at: DateTime<Utc>,
     },
 }

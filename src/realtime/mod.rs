@@ -3,7 +3,13 @@
 pub mod bus;
 pub mod events;
 pub mod presence;
+pub mod room_events;
+pub mod room_presence;
+pub mod room_runtime;
+pub mod typing;
 
 pub use bus::{EventBus, Topic};
 pub use events::{Event, UserEvent};
 pub use presence::Presence;
+pub use room_events::{RoomEvent, RoomMessage};
+pub use room_runtime::RoomRuntime;

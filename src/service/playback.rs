@@ -1,6 +1,11 @@
 //! The playback state machine, pure: `(track, isPlaying, positionMs, anchorTimeMs, version)`
 //! and the commands that change it. Nothing ticks: the position at any instant is computed
-//! from the tuple. Shared by the personal player and (later) listening rooms.
+//! from the tuple. Shared by the personal player and listening rooms.
+//!
+//! Commands that start playback (play, resume, seek while playing, skip to a track) may be
+//! anchored at a scheduled instant `start_at_ms` slightly after `now_ms` (see
+//! [`PlaybackState::apply_at`]), so that clients with different latencies start together;
+//! until that instant the position stands at `position_ms`.
 
 use uuid::Uuid;
 
@@ -44,6 +49,11 @@ pub enum Command {
         position_ms: i64,
         is_playing: bool,
     },
+    /// Leave the current track: play `next` from the start, or stop (nothing loaded) when there
+    /// is no next track.
+    Skip {
+        next: Option<Loaded>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,9 +94,29 @@ impl PlaybackState {
                 .is_some_and(|t| self.position_at(now_ms) >= t.duration_ms)
     }
 
+    /// When a playing track reaches its end (the anchor plus what is left of the track), or
+    /// `None` when nothing is playing.
+    pub fn ends_at(&self) -> Option<i64> {
+        let track = self.track.filter(|_| self.is_playing)?;
+        Some(self.anchor_time_ms + (track.duration_ms - self.position_ms).max(0))
+    }
+
     /// The state after `command` at `now_ms`. A command that changes nothing returns the state
     /// as it is (same version); any change bumps the version by one.
     pub fn apply(&self, command: Command, now_ms: i64) -> Result<Self, PlaybackError> {
+        self.apply_at(command, now_ms, now_ms)
+    }
+
+    /// Like [`apply`](Self::apply), but a command that starts playback anchors it at
+    /// `start_at_ms` (a scheduled start; values before `now_ms` are treated as `now_ms`).
+    /// Pausing, and seeking while paused, always anchor at `now_ms`.
+    pub fn apply_at(
+        &self,
+        command: Command,
+        now_ms: i64,
+        start_at_ms: i64,
+    ) -> Result<Self, PlaybackError> {
+        let start_at_ms = start_at_ms.max(now_ms);
         let next = match command {
             Command::Play {
                 track: Some(track),
@@ -97,7 +127,7 @@ impl PlaybackState {
                     track: Some(track),
                     is_playing: true,
                     position_ms,
-                    anchor_time_ms: now_ms,
+                    anchor_time_ms: start_at_ms,
                     ..*self
                 }
             }
@@ -120,7 +150,7 @@ impl PlaybackState {
                 Self {
                     is_playing: true,
                     position_ms,
-                    anchor_time_ms: now_ms,
+                    anchor_time_ms: start_at_ms,
                     ..*self
                 }
             }
@@ -144,6 +174,25 @@ impl PlaybackState {
                 let track = self.track.ok_or(PlaybackError::NothingLoaded)?;
                 Self {
                     position_ms: checked(position_ms, track)?,
+                    anchor_time_ms: if self.is_playing { start_at_ms } else { now_ms },
+                    ..*self
+                }
+            }
+            Command::Skip { next: Some(track) } => Self {
+                track: Some(track),
+                is_playing: true,
+                position_ms: 0,
+                anchor_time_ms: start_at_ms,
+                ..*self
+            },
+            Command::Skip { next: None } => {
+                if self.track.is_none() {
+                    return Ok(*self);
+                }
+                Self {
+                    track: None,
+                    is_playing: false,
+                    position_ms: 0,
                     anchor_time_ms: now_ms,
                     ..*self
                 }
@@ -156,7 +205,7 @@ impl PlaybackState {
                 track: Some(track),
                 is_playing,
                 position_ms: checked(position_ms, track)?,
-                anchor_time_ms: now_ms,
+                anchor_time_ms: if is_playing { start_at_ms } else { now_ms },
                 ..*self
             },
         };
@@ -365,6 +414,115 @@ mod tests {
             })
             .expect("resume");
         assert_eq!(resumed.position_ms, 0);
+    }
+
+    #[test]
+    fn a_scheduled_start_holds_the_position_until_its_anchor() {
+        let t = track(10_000);
+        let s = PlaybackState::empty(T0)
+            .apply_at(
+                Command::Play {
+                    track: Some(t),
+                    position_ms: Some(2_000),
+                },
+                T0,
+                T0 + 300,
+            )
+            .expect("play");
+        assert_eq!((s.anchor_time_ms, s.position_ms), (T0 + 300, 2_000));
+        assert_eq!(s.position_at(T0 + 100), 2_000, "before the anchor: waiting");
+        assert_eq!(s.position_at(T0 + 1_300), 3_000);
+        assert_eq!(s.ends_at(), Some(T0 + 300 + 8_000));
+        // Pausing inside the lead freezes at the scheduled position, anchored now.
+        let paused = s
+            .apply_at(Command::Pause { position_ms: None }, T0 + 100, T0 + 400)
+            .expect("pause");
+        assert_eq!(
+            (paused.is_playing, paused.position_ms, paused.anchor_time_ms),
+            (false, 2_000, T0 + 100)
+        );
+        assert_eq!(paused.ends_at(), None);
+        // A start "in the past" is treated as now.
+        let late = paused
+            .apply_at(
+                Command::Play {
+                    track: None,
+                    position_ms: None,
+                },
+                T0 + 500,
+                T0,
+            )
+            .expect("resume");
+        assert_eq!(late.anchor_time_ms, T0 + 500);
+    }
+
+    #[test]
+    fn seek_while_paused_anchors_now_and_while_playing_at_the_start() {
+        let playing = playing(10_000, 0);
+        let s = playing
+            .apply_at(Command::Seek { position_ms: 5_000 }, T0 + 10, T0 + 210)
+            .expect("seek");
+        assert_eq!((s.is_playing, s.anchor_time_ms), (true, T0 + 210));
+        let paused = playing
+            .apply(Command::Pause { position_ms: None }, T0 + 10)
+            .expect("pause")
+            .apply_at(Command::Seek { position_ms: 5_000 }, T0 + 20, T0 + 220)
+            .expect("seek");
+        assert_eq!(
+            (paused.is_playing, paused.position_ms, paused.anchor_time_ms),
+            (false, 5_000, T0 + 20)
+        );
+    }
+
+    #[test]
+    fn skip_plays_the_next_track_from_the_start_or_stops() {
+        let next = track(4_000);
+        let s = playing(10_000, 0)
+            .apply_at(Command::Skip { next: Some(next) }, T0 + 3_000, T0 + 3_150)
+            .expect("skip");
+        assert_eq!(
+            (
+                s.track,
+                s.is_playing,
+                s.position_ms,
+                s.anchor_time_ms,
+                s.version
+            ),
+            (Some(next), true, 0, T0 + 3_150, 2)
+        );
+        let stopped = s
+            .apply(Command::Skip { next: None }, T0 + 4_000)
+            .expect("skip");
+        assert_eq!(
+            (stopped.track, stopped.is_playing, stopped.position_ms),
+            (None, false, 0),
+            "skip on an empty queue stops"
+        );
+        assert_eq!(stopped.version, 3);
+        assert_eq!(stopped.position_at(T0 + 9_000), 0);
+        assert!(!stopped.has_ended(T0 + 9_000));
+        assert_eq!(
+            stopped.apply(Command::Skip { next: None }, T0 + 4_500),
+            Ok(stopped),
+            "nothing to skip: no change"
+        );
+        // Skipping from a paused state starts the next track.
+        let from_paused = stopped
+            .apply(Command::Skip { next: Some(next) }, T0 + 5_000)
+            .expect("skip");
+        assert!(from_paused.is_playing);
+    }
+
+    #[test]
+    fn the_end_of_a_track_is_computed_from_the_tuple() {
+        let s = playing(1_500, 500);
+        assert_eq!(s.ends_at(), Some(T0 + 1_000));
+        assert!(!s.has_ended(T0 + 999) && s.has_ended(T0 + 1_000));
+        assert_eq!(s.position_at(T0 + 50_000), 1_500, "clamped to the duration");
+        let at_end = s
+            .apply(Command::Seek { position_ms: 1_500 }, T0 + 1)
+            .expect("seek");
+        assert_eq!(at_end.ends_at(), Some(T0 + 1));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod catalog;
+mod chat;
 mod friends;
 mod google;
 mod http_protocol;
@@ -15,6 +16,8 @@ mod player;
 mod presence;
 mod query_limits;
 mod rate_limits;
+mod room_playback;
+mod rooms;
 mod schema;
 mod streaming;
 mod subscriptions;

@@ -1,0 +1,397 @@
+//! `roomEvents(roomId)`: a member's live view of a room. The first message is a
+//! `RoomSnapshot` (room, playback, queue, members, who is typing), so a client never races a
+//! query against the stream; a subscriber that falls behind the bounded buffer gets a fresh
+//! `RoomSnapshot` instead of the events it missed. The subscription ends after `RoomClosed`, or
+//! after the subscriber's own `MemberLeft`.
+
+use async_graphql::{Context, Object, SimpleObject, Subscription, Union};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt, future, stream};
+use uuid::Uuid;
+
+use super::{
+    ContextExt,
+    chat::ChatMessage,
+    loaders,
+    player::PlaybackState,
+    room_loaders,
+    rooms::{QueueItem, Room, RoomMember, queue_items},
+    user::User,
+};
+use crate::{
+    realtime::{Event, RoomEvent as Domain, RoomMessage, Topic, bus::Delivery},
+    service::{
+        room_live::{self, Snapshot},
+        rooms,
+    },
+    state::AppState,
+};
+
+fn ms(at: &DateTime<Utc>) -> f64 {
+    at.timestamp_millis() as f64
+}
+
+/// Everything about the room at one moment: sent first, and again after falling behind.
+pub struct RoomSnapshot {
+    room: Room,
+    playback: PlaybackState,
+    queue: Vec<QueueItem>,
+    members: Vec<RoomMember>,
+    typing: Vec<Uuid>,
+    server_time_ms: f64,
+}
+
+#[Object]
+impl RoomSnapshot {
+    async fn room(&self) -> &Room {
+        &self.room
+    }
+    async fn playback(&self) -> &PlaybackState {
+        &self.playback
+    }
+    /// The queue in play order.
+    async fn queue(&self) -> &[QueueItem] {
+        &self.queue
+    }
+    /// Members in the order they joined.
+    async fn members(&self) -> &[RoomMember] {
+        &self.members
+    }
+    /// Members typing right now.
+    async fn typing(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
+        Ok(room_loaders::users(ctx, &self.typing)
+            .await?
+            .into_iter()
+            .map(User::new)
+            .collect())
+    }
+    async fn server_time_ms(&self) -> f64 {
+        self.server_time_ms
+    }
+}
+
+/// A user event member whose subject is a user id, resolved on demand.
+macro_rules! user_event {
+    ($name:ident, $doc:literal $(, $field:ident : $ty:ty)*) => {
+        #[doc = $doc]
+        pub struct $name {
+            user_id: Uuid,
+            $($field: $ty,)*
+            server_time_ms: f64,
+        }
+
+        #[Object]
+        impl $name {
+            async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+                Ok(User::new(loaders::user(ctx, self.user_id).await?))
+            }
+            $(async fn $field(&self) -> $ty { self.$field.clone() })*
+            async fn server_time_ms(&self) -> f64 {
+                self.server_time_ms
+            }
+        }
+    };
+}
+
+#[derive(SimpleObject)]
+pub struct MemberJoined {
+    user: User,
+    member: RoomMember,
+    server_time_ms: f64,
+}
+
+user_event!(MemberLeft, "A member left, or was removed (`kicked`) by the host.", kicked: bool);
+user_event!(
+    PresenceChanged,
+    "A member's first `roomEvents` subscription opened, or their last one closed.",
+    is_connected: bool
+);
+user_event!(TypingChanged, "A member started or stopped typing.", is_typing: bool);
+user_event!(
+    ReadMarkerUpdated,
+    "A member read the chat up to `messageId`.",
+    message_id: Uuid
+);
+
+#[derive(SimpleObject)]
+pub struct PlaybackChanged {
+    playback: PlaybackState,
+    server_time_ms: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct QueueChanged {
+    /// The whole queue, in play order.
+    queue: Vec<QueueItem>,
+    server_time_ms: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct ChatMessagePosted {
+    message: ChatMessage,
+    server_time_ms: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct ChatMessageEdited {
+    message: ChatMessage,
+    server_time_ms: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct ChatMessageDeleted {
+    message: ChatMessage,
+    server_time_ms: f64,
+}
+
+/// The host changed (handed over, or the host left). The new host's role is `HOST`; a host who
+/// handed over is now a `LISTENER`.
+pub struct HostChanged {
+    host_id: Uuid,
+    previous_host_id: Option<Uuid>,
+    server_time_ms: f64,
+}
+
+#[Object]
+impl HostChanged {
+    async fn host(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        Ok(User::new(loaders::user(ctx, self.host_id).await?))
+    }
+    async fn previous_host(&self, ctx: &Context<'_>) -> Option<User> {
+        let id = self.previous_host_id?;
+        loaders::user(ctx, id).await.ok().map(User::new)
+    }
+    async fn server_time_ms(&self) -> f64 {
+        self.server_time_ms
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct MemberRoleChanged {
+    member: RoomMember,
+    server_time_ms: f64,
+}
+
+/// The room's settings changed.
+#[derive(SimpleObject)]
+pub struct RoomUpdated {
+    room: Room,
+    server_time_ms: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct SkipVotesChanged {
+    /// Votes for the current track from connected members.
+    votes: i32,
+    /// Votes that skip it.
+    needed: i32,
+    server_time_ms: f64,
+}
+
+/// The room closed; the subscription ends.
+#[derive(SimpleObject)]
+pub struct RoomClosed {
+    room_id: Uuid,
+    server_time_ms: f64,
+}
+
+#[derive(Union)]
+pub enum RoomEvent {
+    RoomSnapshot(Box<RoomSnapshot>),
+    MemberJoined(Box<MemberJoined>),
+    MemberLeft(MemberLeft),
+    PresenceChanged(PresenceChanged),
+    PlaybackChanged(Box<PlaybackChanged>),
+    QueueChanged(QueueChanged),
+    ChatMessagePosted(ChatMessagePosted),
+    ChatMessageEdited(ChatMessageEdited),
+    ChatMessageDeleted(ChatMessageDeleted),
+    TypingChanged(TypingChanged),
+    HostChanged(HostChanged),
+    MemberRoleChanged(MemberRoleChanged),
+    RoomUpdated(RoomUpdated),
+    SkipVotesChanged(SkipVotesChanged),
+    ReadMarkerUpdated(ReadMarkerUpdated),
+    RoomClosed(RoomClosed),
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl RoomEvent {
+    fn from_domain(message: &RoomMessage) -> Self {
+        let server_time_ms = ms(&message.at);
+        match &message.event {
+            Domain::MemberJoined { user, member } => Self::MemberJoined(Box::new(MemberJoined {
+                user: User::new(user.clone()),
+                member: RoomMember(member.clone()),
+                server_time_ms,
+            })),
+            Domain::MemberLeft { user_id, kicked } => Self::MemberLeft(MemberLeft {
+                user_id: *user_id,
+                kicked: *kicked,
+                server_time_ms,
+            }),
+            Domain::PresenceChanged {
+                user_id,
+                is_connected,
+            } => Self::PresenceChanged(PresenceChanged {
+                user_id: *user_id,
+                is_connected: *is_connected,
+                server_time_ms,
+            }),
+            Domain::PlaybackChanged { playback, track } => {
+                Self::PlaybackChanged(Box::new(PlaybackChanged {
+                    playback: PlaybackState::room(playback.clone(), track.clone()),
+                    server_time_ms,
+                }))
+            }
+            Domain::QueueChanged { queue } => Self::QueueChanged(QueueChanged {
+                queue: queue_items(queue.clone()),
+                server_time_ms,
+            }),
+            Domain::ChatMessagePosted { message } => Self::ChatMessagePosted(ChatMessagePosted {
+                message: ChatMessage(message.clone()),
+                server_time_ms,
+            }),
+            Domain::ChatMessageEdited { message } => Self::ChatMessageEdited(ChatMessageEdited {
+                message: ChatMessage(message.clone()),
+                server_time_ms,
+            }),
+            Domain::ChatMessageDeleted { message } => {
+                Self::ChatMessageDeleted(ChatMessageDeleted {
+                    message: ChatMessage(message.clone()),
+                    server_time_ms,
+                })
+            }
+            Domain::TypingChanged { user_id, is_typing } => Self::TypingChanged(TypingChanged {
+                user_id: *user_id,
+                is_typing: *is_typing,
+                server_time_ms,
+            }),
+            Domain::HostChanged {
+                host_id,
+                previous_host_id,
+            } => Self::HostChanged(HostChanged {
+                host_id: *host_id,
+                previous_host_id: *previous_host_id,
+                server_time_ms,
+            }),
+            Domain::MemberRoleChanged { member } => Self::MemberRoleChanged(MemberRoleChanged {
+                member: RoomMember(member.clone()),
+                server_time_ms,
+            }),
+            Domain::RoomUpdated { room } => Self::RoomUpdated(RoomUpdated {
+                room: Room(room.clone()),
+                server_time_ms,
+            }),
+            Domain::SkipVotesChanged { votes, needed } => {
+                Self::SkipVotesChanged(SkipVotesChanged {
+                    votes: count(*votes),
+                    needed: count(*needed),
+                    server_time_ms,
+                })
+            }
+            Domain::ReadMarkerUpdated {
+                user_id,
+                message_id,
+            } => Self::ReadMarkerUpdated(ReadMarkerUpdated {
+                user_id: *user_id,
+                message_id: *message_id,
+                server_time_ms,
+            }),
+            Domain::RoomClosed => Self::RoomClosed(RoomClosed {
+                room_id: message.room_id,
+                server_time_ms,
+            }),
+        }
+    }
+
+    fn snapshot(snapshot: Snapshot) -> Self {
+        Self::RoomSnapshot(Box::new(RoomSnapshot {
+            room: Room(snapshot.room),
+            playback: PlaybackState::room(snapshot.playback, snapshot.track),
+            queue: queue_items(snapshot.queue),
+            members: snapshot.members.into_iter().map(RoomMember).collect(),
+            typing: snapshot.typing,
+            server_time_ms: ms(&Utc::now()),
+        }))
+    }
+}
+
+async fn fresh_snapshot(state: &AppState, room_id: Uuid) -> Option<RoomEvent> {
+    match room_live::snapshot(state, room_id).await {
+        Ok(snapshot) => Some(RoomEvent::snapshot(snapshot)),
+        Err(e) => {
+            tracing::warn!(error = ?e, %room_id, "could not build a room snapshot");
+            None
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct RoomEventsSubscription;
+
+#[Subscription]
+impl RoomEventsSubscription {
+    /// A room's events, for its members only (`NOT_FOUND` for a room the viewer may not see,
+    /// `FORBIDDEN` for one they have not joined). Holding this subscription makes the viewer
+    /// *connected* to the room (`RoomMember.isConnected`).
+    async fn room_events(
+        &self,
+        ctx: &Context<'_>,
+        room_id: Uuid,
+    ) -> async_graphql::Result<impl Stream<Item = RoomEvent> + use<>> {
+        let viewer = ctx.viewer().require()?;
+        let state = ctx.state()?.clone();
+        rooms::require_member(&state, viewer.user_id, room_id).await?;
+        // Subscribe before reading the snapshot, so nothing falls between the two.
+        let deliveries = state.bus.subscribe(Topic::Room(room_id));
+        let counted = state.presence.subscription("roomEvents");
+        let connection = room_live::connect(&state, room_id, viewer.user_id);
+        let first = {
+            let state = state.clone();
+            stream::once(async move { fresh_snapshot(&state, room_id).await })
+        };
+        let events = deliveries.then(move |delivery| {
+            let state = state.clone();
+            async move {
+                match delivery {
+                    Delivery::Event(event) => match event.as_ref() {
+                        Event::Room(message) => Some(Ok(message.clone())),
+                        Event::User(_) => None,
+                    },
+                    Delivery::Lagged(missed) => {
+                        tracing::debug!(missed, %room_id, "roomEvents subscriber lagged: resending a snapshot");
+                        fresh_snapshot(&state, room_id).await.map(Err)
+                    }
+                }
+            }
+        });
+        let user_id = viewer.user_id;
+        let stream = first
+            .map(|s| s.map(Err))
+            .chain(events)
+            .filter_map(future::ready)
+            // Up to and including an event that ends this subscription, then stop at once.
+            .flat_map(move |item| {
+                let (event, ends) = match item {
+                    Ok(message) => (
+                        RoomEvent::from_domain(&message),
+                        message.ends_subscription_of(user_id),
+                    ),
+                    Err(snapshot) => (snapshot, false),
+                };
+                stream::iter(std::iter::once(Some(event)).chain(ends.then_some(None)))
+            })
+            .take_while(|event| future::ready(event.is_some()))
+            .filter_map(future::ready)
+            .map(move |event| {
+                // The subscription counts (and the member is connected) while this stream lives.
+                let _held = (&counted, &connection);
+                event
+            });
+        Ok(stream)
+    }
+}
