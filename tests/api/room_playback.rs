@@ -71,7 +71,12 @@ async fn the_life_of_a_room_playback_with_auto_advance() {
     let ann = app.register("ann-life@example.com", "ann").await;
     let bob = app.register("bob-life@example.com", "bob").await;
     let long = app.create_track("Long", 240_000).await;
-    let short = app.create_track("Short", 1_500).await;
+    // A real uploaded file (3.000 s of audio, probed), so auto-advance follows a real duration.
+    let artist = crate::uploads::create_artist(&app, &ann, "Sine").await;
+    let short = crate::uploads::upload_fixture(&app, &ann, &artist, "tone.wav").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let last = app.create_track("Last", 1_200).await;
     let id = create_room(&app, &ann, "Life", json!({})).await;
     joined(&app, &bob, &id).await;
