@@ -16,7 +16,7 @@ trap 'kill $server 2>/dev/null || true; nginx -c "$work/nginx.conf" -s stop 2>/d
 ffmpeg -v error -f lavfi -i "anoisesrc=d=125:a=0.3" -ac 2 -b:a 320k "$work/five.mp3"
 size=$(stat -c %s "$work/five.mp3")
 
-DATA_DIR="$work/data" PORT=$port RATE_LIMIT=off RUST_LOG=warn ./target/release/soundroom &
+DATA_DIR="$work/data" PORT=$port RATE_LIMIT=off RUST_LOG=error ./target/release/soundroom 2>/dev/null &
 server=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 
@@ -33,6 +33,7 @@ track_file=$(ls "$work/data/media" | grep -v '^\.' | head -1)
 
 mkdir -p "$work/nginx"
 cat > "$work/nginx.conf" <<CONF
+user root;
 worker_processes auto;
 pid $work/nginx.pid;
 error_log $work/nginx/error.log;
@@ -40,7 +41,7 @@ events { worker_connections 1024; }
 http {
   access_log off;
   sendfile on;
-  tcp_nopush on;
+  tcp_nodelay on;
   client_body_temp_path $work/nginx;
   proxy_temp_path $work/nginx;
   fastcgi_temp_path $work/nginx;
@@ -53,6 +54,10 @@ http {
 }
 CONF
 nginx -c "$work/nginx.conf"
+for u in "http://127.0.0.1:$port$url" "http://127.0.0.1:$nginx_port/stream/$track_file"; do
+  code=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$u")
+  [ "$code" = "200 $size" ] || { echo "sanity check failed for $u: $code"; exit 1; }
+done
 
 echo "file: $size bytes; $conns connections, ${secs}s each"
 for target in "soundroom http://127.0.0.1:$port$url" "nginx http://127.0.0.1:$nginx_port/stream/$track_file"; do

@@ -31,20 +31,22 @@ pub async fn audio(
     method: Method,
     headers: HeaderMap,
 ) -> Response {
-    let track = match authorized_track(&app, &id, &query, &headers).await {
-        Ok(track) => track,
+    let (track_id, mime_type) = match authorized_mime(&app, &id, &query, &headers).await {
+        Ok(found) => found,
         Err(err) => return err.into_response(),
     };
-    let path = app.media.path_of(track.id);
+    let path = app.media.path_of(track_id);
     let served = Served {
         path: &path,
-        id: track.id,
-        mime_type: &track.mime_type,
+        id: track_id,
+        mime_type: &mime_type,
     };
     match serve(served, &method, &headers).await {
         Ok(response) => response,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            tracing::error!(track_id = %track.id, "a track's audio file is missing");
+            // Deleted meanwhile (here or by another instance), or lost.
+            app.media.forget(track_id);
+            tracing::warn!(%track_id, "a track's audio file is missing");
             AppError::not_found("This track's audio is not available").into_response()
         }
         Err(e) => AppError::Internal(anyhow::anyhow!("serving audio: {e}")).into_response(),
@@ -80,13 +82,48 @@ pub async fn metadata(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// Checks auth first (so unknown ids tell an anonymous caller nothing), then finds the track.
+/// The track's id and content type, after auth; from the cache when the file was served before.
+async fn authorized_mime(
+    app: &AppState,
+    id: &str,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> AppResult<(Uuid, std::sync::Arc<str>)> {
+    let track_id = authorize(app, id, query, headers)?;
+    if let Some(mime) = app.media.cached_mime(track_id) {
+        return Ok((track_id, mime));
+    }
+    let track = find(app, track_id).await?;
+    Ok((
+        track_id,
+        app.media.remember_mime(track_id, &track.mime_type),
+    ))
+}
+
 async fn authorized_track(
     app: &AppState,
     id: &str,
     query: &HashMap<String, String>,
     headers: &HeaderMap,
 ) -> AppResult<track::Model> {
+    let track_id = authorize(app, id, query, headers)?;
+    find(app, track_id).await
+}
+
+async fn find(app: &AppState, track_id: Uuid) -> AppResult<track::Model> {
+    track::Entity::find_by_id(track_id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Track not found"))
+}
+
+/// Checks auth first (so unknown ids tell an anonymous caller nothing), then parses the id.
+fn authorize(
+    app: &AppState,
+    id: &str,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> AppResult<Uuid> {
     let track_id = Uuid::parse_str(id).ok();
     match (headers.get(header::AUTHORIZATION), query.get("token")) {
         (Some(value), _) => {
@@ -107,9 +144,5 @@ async fn authorized_track(
             ));
         }
     }
-    let track_id = track_id.ok_or_else(|| AppError::not_found("Track not found"))?;
-    track::Entity::find_by_id(track_id)
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("Track not found"))
+    track_id.ok_or_else(|| AppError::not_found("Track not found"))
 }

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::range::{self, ByteSpan, RangeRequest};
 
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
 
 /// A file about to be served, with what its headers need.
 pub struct Served<'a> {

@@ -18,7 +18,13 @@ pub struct MediaStore {
     root: PathBuf,
     incoming: PathBuf,
     trash: PathBuf,
+    /// Content types of stored files, so a ranged request (an `<audio>` element makes many)
+    /// needs no database read. A stored file never changes type; deleted ones are forgotten.
+    mime_types: std::sync::Arc<dashmap::DashMap<Uuid, std::sync::Arc<str>>>,
 }
+
+/// Entries the content-type cache holds before it starts over.
+const MIME_CACHE_MAX: usize = 100_000;
 
 impl MediaStore {
     /// Creates the folders when missing and clears what an interrupted run left in them (files
@@ -28,6 +34,7 @@ impl MediaStore {
             root: root.to_path_buf(),
             incoming: root.join(".incoming"),
             trash: root.join(".trash"),
+            mime_types: Default::default(),
         };
         for dir in [&store.root, &store.incoming, &store.trash] {
             std::fs::create_dir_all(dir)?;
@@ -47,6 +54,23 @@ impl MediaStore {
             }
         }
         Ok(store)
+    }
+
+    pub fn cached_mime(&self, track_id: Uuid) -> Option<std::sync::Arc<str>> {
+        self.mime_types.get(&track_id).map(|m| m.clone())
+    }
+
+    pub fn remember_mime(&self, track_id: Uuid, mime: &str) -> std::sync::Arc<str> {
+        if self.mime_types.len() >= MIME_CACHE_MAX {
+            self.mime_types.clear();
+        }
+        let mime: std::sync::Arc<str> = mime.into();
+        self.mime_types.insert(track_id, mime.clone());
+        mime
+    }
+
+    pub fn forget(&self, track_id: Uuid) {
+        self.mime_types.remove(&track_id);
     }
 
     /// Where a track's audio lives.
@@ -71,6 +95,7 @@ impl MediaStore {
     /// Takes a track's audio out of service before its row is deleted; returns where it went,
     /// or `None` when there was no file.
     pub async fn retire(&self, track_id: Uuid) -> io::Result<Option<PathBuf>> {
+        self.forget(track_id);
         let to = self.trash.join(track_id.simple().to_string());
         match fs::rename(self.path_of(track_id), &to).await {
             Ok(()) => Ok(Some(to)),
