@@ -153,10 +153,14 @@ async fn start_server(o: &Options) -> anyhow::Result<Server> {
         .map(|dir| dir.join("soundroom"))
         .filter(|p| p.exists())
         .context("--spawn: build the server first (cargo build --release)")?;
-    let data_dir = std::env::temp_dir().join(format!("soundroom-loadgen-{}", Uuid::new_v4().simple()));
+    let data_dir =
+        std::env::temp_dir().join(format!("soundroom-loadgen-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir)?;
     let port = free_port()?;
-    let database_url = format!("sqlite://{}?mode=rwc", data_dir.join("soundroom.db").display());
+    let database_url = format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("soundroom.db").display()
+    );
     let child = Command::new(server)
         .env("APP_ENV", "development")
         .env("HOST", "127.0.0.1")
@@ -277,9 +281,14 @@ impl Client {
         );
         let (stream, _) = tokio_tungstenite::connect_async(request).await?;
         let (mut sink, mut source) = stream.split();
-        let payload = token.map_or(json!({}), |t| json!({ "authorization": format!("Bearer {t}") }));
+        let payload = token.map_or(
+            json!({}),
+            |t| json!({ "authorization": format!("Bearer {t}") }),
+        );
         sink.send(Message::Text(
-            json!({ "type": "connection_init", "payload": payload }).to_string().into(),
+            json!({ "type": "connection_init", "payload": payload })
+                .to_string()
+                .into(),
         ))
         .await?;
         loop {
@@ -313,8 +322,12 @@ impl Client {
         tokio::spawn(async move {
             let mut snapshot_tx = Some(snapshot_tx);
             while let Some(Ok(message)) = source.next().await {
-                let Message::Text(text) = message else { continue };
-                let Ok(msg) = serde_json::from_str::<Value>(&text) else { continue };
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                let Ok(msg) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
                 match msg["type"].as_str() {
                     Some("ping") => {
                         let _ = out.send(json!({ "type": "pong" }).to_string());
@@ -441,7 +454,8 @@ async fn main() -> anyhow::Result<()> {
         admins.push(Client::connect(addr, None, 0, None).await?);
     }
     let run_id = Uuid::new_v4().simple().to_string();
-    let register = "mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }";
+    let register =
+        "mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }";
     let users: Vec<(String, String)> = bounded((0..total).collect(), o.concurrency, |i| {
         let admin = admins[i % admins.len()].clone();
         let email = format!("lg{i}-{}@loadgen.example", &run_id[..8]);
@@ -459,7 +473,10 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?;
     drop(admins);
-    println!("registered {total} users in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "registered {total} users in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before = server.pid.and_then(rss_kib);
 
@@ -482,7 +499,12 @@ async fn main() -> anyhow::Result<()> {
                 json!({ "i": { "name": format!("Load {r}"), "visibility": "PUBLIC" } }),
             )
             .await?;
-        rooms.push(data["createRoom"]["id"].as_str().context("room id")?.to_owned());
+        rooms.push(
+            data["createRoom"]["id"]
+                .as_str()
+                .context("room id")?
+                .to_owned(),
+        );
     }
     bounded((0..total).collect(), o.concurrency, |i| {
         let client = clients[i].clone();
@@ -491,7 +513,10 @@ async fn main() -> anyhow::Result<()> {
         async move {
             if !is_host {
                 client
-                    .run("mutation($r: UUID!) { joinRoom(roomId: $r) { id } }", json!({ "r": room }))
+                    .run(
+                        "mutation($r: UUID!) { joinRoom(roomId: $r) { id } }",
+                        json!({ "r": room }),
+                    )
                     .await?;
             }
             client.subscribe_room(&room).await
