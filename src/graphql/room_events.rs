@@ -358,10 +358,7 @@ impl RoomEventsSubscription {
             let state = state.clone();
             async move {
                 match delivery {
-                    Delivery::Event(event) => match event.as_ref() {
-                        Event::Room(message) => Some(Ok(message.clone())),
-                        Event::User(_) => None,
-                    },
+                    Delivery::Event(event) => Some(Ok(event)),
                     Delivery::Lagged(missed) => {
                         tracing::debug!(missed, %room_id, "roomEvents subscriber lagged: resending a snapshot");
                         fresh_snapshot(&state, room_id).await.map(Err)
@@ -377,13 +374,16 @@ impl RoomEventsSubscription {
             // Up to and including an event that ends this subscription, then stop at once.
             .flat_map(move |item| {
                 let (event, ends) = match item {
-                    Ok(message) => (
-                        RoomEvent::from_domain(&message),
-                        message.ends_subscription_of(user_id),
-                    ),
-                    Err(snapshot) => (snapshot, false),
+                    Ok(event) => match event.as_ref() {
+                        Event::Room(message) => (
+                            Some(RoomEvent::from_domain(message)),
+                            message.ends_subscription_of(user_id),
+                        ),
+                        Event::User(_) => (None, false),
+                    },
+                    Err(snapshot) => (Some(snapshot), false),
                 };
-                stream::iter(std::iter::once(Some(event)).chain(ends.then_some(None)))
+                stream::iter(event.map(Some).into_iter().chain(ends.then_some(None)))
             })
             .take_while(|event| future::ready(event.is_some()))
             .filter_map(future::ready)
