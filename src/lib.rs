@@ -38,6 +38,10 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let addr = format!("{}:{}", config.host, config.port);
         let state = prepare(config).await?;
+        if let Some(url) = &state.config.security.redis_url {
+            realtime::bridge::start(&state.bus, url, &state.config.security.redis_key_prefix)
+                .await?;
+        }
         service::room_live::start(&state).await?;
         let listener = TcpListener::bind(&addr)
             .await

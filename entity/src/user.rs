@@ -1,13 +1,16 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     #[sea_orm(unique)]
     pub email: String,
-    /// argon2id PHC string; `None` for accounts that only sign in through a provider.
+    /// argon2id PHC string; `None` for accounts that only sign in through a provider. Never
+    /// serialised (events carry users between instances; the hash stays in the database).
+    #[serde(skip, default)]
     pub password_hash: Option<String>,
     pub username: String,
     #[sea_orm(unique)]

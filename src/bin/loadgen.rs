@@ -42,6 +42,8 @@ const USAGE: &str = "usage: loadgen [options]
 
   --spawn                 start target/release/soundroom (next to this binary) on a fresh
                           SQLite database in a temporary directory, and stop it at the end
+  --server-env KEY=VALUE  with --spawn: also set this for the server (repeatable), e.g.
+                          REDIS_URL=redis://127.0.0.1:6379 to include the event bridge
   --url URL               a running server (default http://127.0.0.1:8000)
   --pid PID               the running server's process id (for memory per client)
   --database-url URL      the running server's database (to insert the test track), unless
@@ -54,6 +56,7 @@ const USAGE: &str = "usage: loadgen [options]
 
 struct Options {
     spawn: bool,
+    server_env: Vec<(String, String)>,
     url: String,
     pid: Option<u32>,
     database_url: Option<String>,
@@ -68,6 +71,7 @@ struct Options {
 fn options() -> anyhow::Result<Options> {
     let mut o = Options {
         spawn: false,
+        server_env: Vec::new(),
         url: "http://127.0.0.1:8000".into(),
         pid: None,
         database_url: None,
@@ -83,6 +87,13 @@ fn options() -> anyhow::Result<Options> {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--spawn" => o.spawn = true,
+            "--server-env" => {
+                let pair = value("--server-env")?;
+                let (key, val) = pair
+                    .split_once('=')
+                    .context("--server-env: expected KEY=VALUE")?;
+                o.server_env.push((key.to_owned(), val.to_owned()));
+            }
             "--url" => o.url = value("--url")?,
             "--pid" => o.pid = Some(value("--pid")?.parse()?),
             "--database-url" => o.database_url = Some(value("--database-url")?),
@@ -169,6 +180,7 @@ async fn start_server(o: &Options) -> anyhow::Result<Server> {
         .env("DATABASE_URL", &database_url)
         .env("RATE_LIMIT", "off")
         .env("RUST_LOG", "warn")
+        .envs(o.server_env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .spawn()
         .context("starting the server")?;
@@ -254,9 +266,17 @@ async fn insert_track(database_url: &str) -> anyhow::Result<Uuid> {
     Ok(track.id)
 }
 
-/// What a member's reader hands the collector: the version of a `PlaybackChanged` and when it
-/// arrived.
-type Receipt = (usize, i64, Instant);
+/// What a member's reader hands the collector: which client, in which room, got which version
+/// of a `PlaybackChanged`, and when.
+struct Receipt {
+    client: usize,
+    room: usize,
+    version: i64,
+    at: Instant,
+}
+
+/// Fresh snapshots received after the first one: a member fell behind the server's buffer.
+static RESYNCS: AtomicU64 = AtomicU64::new(0);
 
 /// One graphql-ws connection: a writer task, a reader task routing operation results to their
 /// callers and room events to the collector.
@@ -271,7 +291,7 @@ impl Client {
     async fn connect(
         addr: SocketAddr,
         token: Option<&str>,
-        room_index: usize,
+        (client_index, room_index): (usize, usize),
         receipts: Option<mpsc::UnboundedSender<Receipt>>,
     ) -> anyhow::Result<Arc<Self>> {
         let mut request = format!("ws://{addr}/graphql").into_client_request()?;
@@ -335,16 +355,24 @@ impl Client {
                     Some("next") if msg["id"] == "ev" => {
                         let event = &msg["payload"]["data"]["roomEvents"];
                         match event["__typename"].as_str() {
-                            Some("RoomSnapshot") => {
-                                if let Some(tx) = snapshot_tx.take() {
+                            Some("RoomSnapshot") => match snapshot_tx.take() {
+                                Some(tx) => {
                                     let _ = tx.send(());
                                 }
-                            }
+                                None => {
+                                    RESYNCS.fetch_add(1, Ordering::Relaxed);
+                                }
+                            },
                             Some("PlaybackChanged") => {
                                 if let (Some(receipts), Some(version)) =
                                     (&receipts, event["playback"]["version"].as_i64())
                                 {
-                                    let _ = receipts.send((room_index, version, Instant::now()));
+                                    let _ = receipts.send(Receipt {
+                                        client: client_index,
+                                        room: room_index,
+                                        version,
+                                        at: Instant::now(),
+                                    });
                                 }
                             }
                             _ => {}
@@ -451,7 +479,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut admins = Vec::new();
     for _ in 0..4 {
-        admins.push(Client::connect(addr, None, 0, None).await?);
+        admins.push(Client::connect(addr, None, (0, 0), None).await?);
     }
     let run_id = Uuid::new_v4().simple().to_string();
     let register =
@@ -486,7 +514,7 @@ async fn main() -> anyhow::Result<()> {
     let clients: Vec<Arc<Client>> = bounded((0..total).collect(), o.concurrency, |i| {
         let token = users[i].0.clone();
         let receipts = receipts_tx.clone();
-        async move { Client::connect(addr, Some(&token), i / o.members, Some(receipts)).await }
+        async move { Client::connect(addr, Some(&token), (i, i / o.members), Some(receipts)).await }
     })
     .await?;
     drop(receipts_tx);
@@ -577,22 +605,30 @@ async fn main() -> anyhow::Result<()> {
         received.push(receipt);
     }
 
-    let mut latencies: Vec<f64> = received
-        .iter()
-        .filter_map(|(r, v, at)| {
-            let sent_at = sent.get(&(*r, *v))?;
-            Some(at.saturating_duration_since(*sent_at).as_secs_f64() * 1000.0)
-        })
-        .collect();
+    // One delivery per (member, version) counts; a repeat would be a duplicate.
+    let mut seen = std::collections::HashSet::new();
+    let mut duplicates = 0usize;
+    let mut latencies: Vec<f64> = Vec::new();
+    for receipt in &received {
+        let Some(sent_at) = sent.get(&(receipt.room, receipt.version)) else {
+            continue;
+        };
+        if !seen.insert((receipt.client, receipt.version)) {
+            duplicates += 1;
+            continue;
+        }
+        latencies.push(receipt.at.saturating_duration_since(*sent_at).as_secs_f64() * 1000.0);
+    }
     latencies.sort_by(f64::total_cmp);
     let expected = o.rooms * o.members * o.rounds;
     let lost = expected.saturating_sub(latencies.len());
     println!(
-        "fan-out latency over {} deliveries: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; events lost: {lost} of {expected}",
+        "fan-out latency over {} deliveries: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; events lost: {lost} of {expected}; duplicates: {duplicates}; lag resyncs: {}",
         latencies.len(),
         percentile(&latencies, 50.0),
         percentile(&latencies, 99.0),
         latencies.last().copied().unwrap_or(f64::NAN),
+        RESYNCS.load(Ordering::Relaxed),
     );
     match (rss_before, rss_after) {
         (Some(before), Some(after)) => println!(

@@ -1,11 +1,13 @@
 //! The in-process event bus: one tokio broadcast channel per topic, kept in a DashMap, created
 //! on first subscribe and removed when its last subscriber leaves. Publishing to a topic nobody
-//! listens to costs one map lookup.
+//! listens to costs one map lookup. With a Redis [`Bridge`] attached, every event published
+//! here also goes to the other instances, and theirs arrive through [`EventBus::deliver_local`].
 
 use std::{
     fmt,
     pin::Pin,
-    sync::Arc,
+    str::FromStr,
+    sync::{Arc, OnceLock},
     task::{Context, Poll},
 };
 
@@ -15,7 +17,7 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 use uuid::Uuid;
 
-use super::Event;
+use super::{Event, bridge::Bridge};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topic {
@@ -32,6 +34,20 @@ impl fmt::Display for Topic {
     }
 }
 
+impl FromStr for Topic {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (kind, id) = s.split_once(':').ok_or(())?;
+        let id = id.parse().map_err(|_| ())?;
+        match kind {
+            "user" => Ok(Topic::User(id)),
+            "room" => Ok(Topic::Room(id)),
+            _ => Err(()),
+        }
+    }
+}
+
 /// What a subscriber receives: an event, or word that it fell behind and missed `n` events.
 #[derive(Clone, Debug)]
 pub enum Delivery {
@@ -39,9 +55,21 @@ pub enum Delivery {
     Lagged(u64),
 }
 
+/// What travels on a topic's channel: an event, or word that events may have been missed
+/// (the Redis bridge was disconnected), which subscribers receive as a lag.
+#[derive(Clone)]
+enum Item {
+    Event(Arc<Event>),
+    Resync,
+}
+
+type Topics = DashMap<Topic, broadcast::Sender<Item>>;
+
+#[derive(Clone)]
 pub struct EventBus {
-    topics: Arc<DashMap<Topic, broadcast::Sender<Arc<Event>>>>,
+    topics: Arc<Topics>,
     capacity: usize,
+    bridge: Arc<OnceLock<Bridge>>,
 }
 
 impl EventBus {
@@ -51,15 +79,41 @@ impl EventBus {
         Self {
             topics: Arc::new(DashMap::new()),
             capacity: capacity.max(1),
+            bridge: Arc::new(OnceLock::new()),
         }
     }
 
-    /// Delivers `event` to every current subscriber of `topic`; returns how many received it.
+    /// Sends what is published here to the other instances too (once, at start-up).
+    pub(super) fn attach(&self, bridge: Bridge) {
+        if self.bridge.set(bridge).is_err() {
+            tracing::warn!("the event bus already has a bridge");
+        }
+    }
+
+    /// Delivers `event` to every current subscriber of `topic` on this instance, and hands it
+    /// to the bridge for the others; returns how many here received it.
     pub fn publish(&self, topic: Topic, event: Event) -> usize {
+        let event = Arc::new(event);
+        if let Some(bridge) = self.bridge.get() {
+            bridge.forward(topic, event.clone());
+        }
+        self.deliver_local(topic, event)
+    }
+
+    /// Delivers an event to this instance's subscribers only (events from other instances).
+    pub fn deliver_local(&self, topic: Topic, event: Arc<Event>) -> usize {
         let Some(sender) = self.topics.get(&topic).map(|s| s.clone()) else {
             return 0;
         };
-        sender.send(Arc::new(event)).unwrap_or(0)
+        sender.send(Item::Event(event)).unwrap_or(0)
+    }
+
+    /// Tells every subscriber here that it may have missed events.
+    pub(super) fn resync_all(&self) {
+        let senders: Vec<_> = self.topics.iter().map(|s| s.value().clone()).collect();
+        for sender in senders {
+            let _ = sender.send(Item::Resync);
+        }
     }
 
     pub fn subscribe(&self, topic: Topic) -> Subscription {
@@ -88,9 +142,9 @@ impl EventBus {
 /// A stream of deliveries on one topic; dropping it unsubscribes and, if it was the last
 /// subscriber, removes the topic.
 pub struct Subscription {
-    inner: Option<BroadcastStream<Arc<Event>>>,
+    inner: Option<BroadcastStream<Item>>,
     topic: Topic,
-    topics: Arc<DashMap<Topic, broadcast::Sender<Arc<Event>>>>,
+    topics: Arc<Topics>,
 }
 
 impl Stream for Subscription {
@@ -102,7 +156,8 @@ impl Stream for Subscription {
         };
         Pin::new(inner).poll_next(cx).map(|item| {
             item.map(|res| match res {
-                Ok(event) => Delivery::Event(event),
+                Ok(Item::Event(event)) => Delivery::Event(event),
+                Ok(Item::Resync) => Delivery::Lagged(0),
                 Err(BroadcastStreamRecvError::Lagged(n)) => Delivery::Lagged(n),
             })
         })
@@ -164,5 +219,33 @@ mod tests {
         }
         assert!(matches!(sub.next().await, Some(Delivery::Lagged(3))));
         assert!(matches!(sub.next().await, Some(Delivery::Event(_))));
+    }
+
+    #[tokio::test]
+    async fn a_resync_reaches_every_subscriber_as_a_lag() {
+        let bus = EventBus::new(8);
+        let mut subs = [
+            bus.subscribe(Topic::Room(Uuid::new_v4())),
+            bus.subscribe(Topic::User(Uuid::new_v4())),
+        ];
+        bus.resync_all();
+        for sub in &mut subs {
+            assert!(matches!(sub.next().await, Some(Delivery::Lagged(0))));
+        }
+    }
+
+    #[test]
+    fn topics_read_back_from_their_names() {
+        for topic in [Topic::User(Uuid::new_v4()), Topic::Room(Uuid::new_v4())] {
+            assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
+        }
+        for bad in [
+            "",
+            "room",
+            "room:nope",
+            "track:6b1f5a3e-7c1d-4b8e-9a55-2f0e5b7d9c11",
+        ] {
+            assert!(bad.parse::<Topic>().is_err(), "{bad}");
+        }
     }
 }

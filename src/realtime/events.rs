@@ -2,19 +2,20 @@
 //! them into subscription payloads, filtered by what each subscriber may see.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::RoomMessage;
 use crate::service::playback::PlaybackState;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Event {
     User(UserEvent),
     Room(RoomMessage),
 }
 
 /// Events on a user's personal channel (`user:{id}`), delivered to all of their devices.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum UserEvent {
     /// The user's profile changed (from any device).
     ProfileUpdated {

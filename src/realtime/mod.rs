@@ -1,5 +1,7 @@
-//! Real time: the in-process event bus and the domain events that travel on it.
+//! Real time: the event bus (in-process, bridged over Redis between instances when configured)
+//! and the domain events that travel on it.
 
+pub mod bridge;
 pub mod bus;
 pub mod events;
 pub mod presence;

@@ -2,12 +2,13 @@
 //! that fanning one event out to every member costs no extra queries per member.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::service::room_sync::RoomPlayback;
 
 /// One event on `room:{room_id}`, stamped with the server time it happened at.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RoomMessage {
     pub room_id: Uuid,
     pub at: DateTime<Utc>,
@@ -15,13 +16,13 @@ pub struct RoomMessage {
 }
 
 /// A queue entry with its track, as shown to clients.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QueueEntry {
     pub item: entity::room_queue_item::Model,
     pub track: entity::track::Model,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum RoomEvent {
     MemberJoined {
         user: entity::user::Model,

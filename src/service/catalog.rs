@@ -21,7 +21,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::catalog_input::{Name, contains_pattern, parse_genre};
+use super::{
+    catalog_input::{Name, contains_pattern, parse_genre},
+    track_removal,
+};
 use crate::{
     error::{AppError, AppResult},
     media::{
@@ -365,19 +368,20 @@ pub async fn delete_track(state: &AppState, viewer: Uuid, id: Uuid) -> AppResult
         .retire(id)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("retiring a track's file: {e}")))?;
-    let deleted: AppResult<bool> = async {
+    let deleted: AppResult<(bool, track_removal::Affected)> = async {
         let txn = state.db.begin().await?;
         favorite::Entity::delete_many()
             .filter(favorite::Column::TrackId.eq(id))
             .exec(&txn)
             .await?;
         remove_from_playlists(&txn, id).await?;
+        let affected = track_removal::unload(&txn, id).await?;
         let rows = track::Entity::delete_by_id(id)
             .exec(&txn)
             .await?
             .rows_affected;
         txn.commit().await?;
-        Ok(rows > 0)
+        Ok((rows > 0, affected))
     }
     .await;
     match (&deleted, retired) {
@@ -393,7 +397,9 @@ pub async fn delete_track(state: &AppState, viewer: Uuid, id: Uuid) -> AppResult
         }
         (_, None) => {}
     }
-    deleted
+    let (deleted, affected) = deleted?;
+    track_removal::announce(state, affected).await;
+    Ok(deleted)
 }
 
 /// Removes a track from every playlist, closing the gaps it leaves in their order.

@@ -18,4 +18,5 @@ pub mod room_sync;
 pub mod rooms;
 pub mod sessions;
 pub mod social;
+pub mod track_removal;
 pub mod two_factor;

@@ -7,16 +7,17 @@
 //! [`PlaybackState::apply_at`]), so that clients with different latencies start together;
 //! until that instant the position stands at `position_ms`.
 
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A track as the state machine needs it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Loaded {
     pub track_id: Uuid,
     pub duration_ms: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaybackState {
     pub track: Option<Loaded>,
     pub is_playing: bool,

@@ -652,6 +652,45 @@ async fn tally(state: &AppState, room: &room::Model) -> AppResult<VoteOutcome> {
     })
 }
 
+/// The room's track was deleted (and unloaded with a new version in the same transaction):
+/// members learn it stopped, and a room that was playing moves on to its next queue item.
+pub async fn track_unloaded(state: &AppState, room_id: Uuid, was_playing: bool) {
+    let outcome: AppResult<()> = async {
+        let _turn = state.rooms.lock(room_id).await;
+        let (current, _) = read(&state.db, room_id).await?;
+        rooms::publish(
+            state,
+            room_id,
+            RoomEvent::PlaybackChanged {
+                playback: current.clone(),
+                track: None,
+            },
+        );
+        schedule(state, room_id, &current);
+        clear_votes(state, room_id).await;
+        if !was_playing {
+            return Ok(());
+        }
+        let Ok(room) = rooms::find_open(&state.db, room_id).await else {
+            return Ok(());
+        };
+        if room_queue::head(&state.db, room_id).await?.is_some() {
+            apply(
+                state,
+                &room,
+                Action::Request(Request::Skip, room.host_id),
+                None,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        tracing::warn!(error = ?e, %room_id, "moving a room past a deleted track");
+    }
+}
+
 /// Forgets votes cast on plays that are over.
 async fn clear_votes(state: &AppState, room_id: Uuid) {
     let result = room_skip_vote::Entity::delete_many()

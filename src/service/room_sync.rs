@@ -9,12 +9,13 @@
 //! of them reported ready, they are gone, or the deadline passes. A member who reports
 //! buffering while the room plays puts it on hold for them.
 
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::playback::{Command, Loaded, PlaybackError, PlaybackState};
 
 /// A room's playback: the shared state machine's tuple plus what only rooms have.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomPlayback {
     pub core: PlaybackState,
     /// This play of the current track: the queue item it came from, or a fresh id. Skip votes
@@ -23,7 +24,7 @@ pub struct RoomPlayback {
     pub hold: Option<Hold>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
     /// Connected members not yet ready.
     pub waiting_for: Vec<Uuid>,

@@ -10,6 +10,7 @@ mod chat;
 mod friends;
 mod google;
 mod http_protocol;
+mod instances;
 mod library;
 mod oidc_provider;
 mod player;

@@ -297,7 +297,7 @@ async fn rate_limit_off_lifts_the_websocket_connection_caps() {
 }
 
 /// Redis at `TEST_REDIS_URL` (default `redis://127.0.0.1:6379`), or `None` with a notice.
-async fn redis_url() -> Option<String> {
+pub async fn redis_url() -> Option<String> {
     let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let addr = url
         .trim_start_matches("redis://")
@@ -308,7 +308,7 @@ async fn redis_url() -> Option<String> {
     match tokio::net::TcpStream::connect(&addr).await {
         Ok(_) => Some(url),
         Err(_) => {
-            eprintln!("notice: no Redis at {url}: the shared-counter test is skipped");
+            eprintln!("notice: no Redis at {url}: the tests that need it are skipped");
             None
         }
     }

@@ -855,3 +855,104 @@ async fn skip_votes_of_connected_members() {
         (Some(1), Some(false))
     );
 }
+
+#[tokio::test]
+async fn deleting_a_loaded_track_stops_it_everywhere_and_the_room_moves_on() {
+    let app = TestApp::spawn().await;
+    let ann = app.register("ann-del@example.com", "ann").await;
+    let bob = app.register("bob-del@example.com", "bob").await;
+    app.make_admin(&ann.user_id).await;
+    let doomed = app.create_track("Doomed", 240_000).await;
+    let next = app.create_track("Next", 240_000).await;
+    let id = create_room(&app, &ann, "Deleted", json!({})).await;
+    joined(&app, &bob, &id).await;
+    let mut bob_ws = subscribe(&app, &bob, &id).await;
+    let mut bob_devices = crate::helpers::WsClient::signed_in(&app, Some(&bob.access)).await;
+    bob_devices
+        .subscribe("ev", crate::friends::EVENTS, json!({}))
+        .await;
+
+    ok(
+        &app,
+        &ann,
+        &play(),
+        json!({ "r": id, "t": doomed }),
+        "roomPlay",
+    )
+    .await;
+    for t in [&doomed, &next] {
+        ok(
+            &app,
+            &ann,
+            ENQUEUE,
+            json!({ "r": id, "t": t }),
+            "enqueueTrack",
+        )
+        .await;
+    }
+    let mine = app
+        .gql(
+            Some(&bob.access),
+            "mutation($t: UUID!) { playTrack(trackId: $t) { version } }",
+            json!({ "t": doomed }),
+        )
+        .await;
+    assert_eq!(mine["data"]["playTrack"]["version"], 1, "{mine}");
+    bob_ws
+        .wait_for("QueueChanged", |e| {
+            e["queue"].as_array().map(Vec::len) == Some(2)
+        })
+        .await;
+
+    let body = app
+        .gql(
+            Some(&ann.access),
+            "mutation($id: UUID!) { deleteTrack(id: $id) }",
+            json!({ "id": doomed }),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteTrack"], true, "{body}");
+
+    // The room stops with a new version, loses the queued copy, then plays what was next.
+    let stopped = bob_ws.next_of("PlaybackChanged").await;
+    assert_eq!(
+        (
+            &stopped["playback"]["track"],
+            stopped["playback"]["isPlaying"].as_bool(),
+            stopped["playback"]["version"].as_i64()
+        ),
+        (&Value::Null, Some(false), Some(2)),
+        "{stopped}"
+    );
+    let moved_on = bob_ws.next_of("PlaybackChanged").await;
+    assert_eq!(
+        (
+            moved_on["playback"]["track"]["id"].as_str(),
+            moved_on["playback"]["isPlaying"].as_bool(),
+            moved_on["playback"]["version"].as_i64()
+        ),
+        (Some(next.as_str()), Some(true), Some(3)),
+        "{moved_on}"
+    );
+    let state = playback(&app, &ann, &id).await;
+    assert_eq!(state["playback"]["track"]["id"], next.as_str(), "{state}");
+    assert_eq!(state["queue"], json!([]), "{state}");
+
+    // Bob's own player stopped too, and his devices were told.
+    let event = loop {
+        let msg = bob_devices.next_for("ev").await;
+        let e = msg["payload"]["data"]["userEvents"].clone();
+        if e["__typename"] == "MyPlaybackChanged" && e["playback"]["track"].is_null() {
+            break e;
+        }
+    };
+    assert_eq!(
+        (
+            &event["playback"]["track"],
+            event["playback"]["isPlaying"].as_bool(),
+            event["playback"]["version"].as_i64()
+        ),
+        (&Value::Null, Some(false), Some(2)),
+        "{event}"
+    );
+}

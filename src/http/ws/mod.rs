@@ -17,6 +17,9 @@ use crate::service::rate_limit::ClientAddr;
 pub use connection::WsConfig;
 use protocol::Protocol;
 
+/// Initial read and write buffer of a WebSocket connection.
+const WS_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Accepts the upgrade, choosing the first subprotocol in the *client's* list that we speak and
 /// echoing exactly that one. With no subprotocol offered, `graphql-transport-ws` is assumed.
 /// (The raw header is read because axum's `requested_protocols` is sorted, not in client order.)
@@ -37,11 +40,14 @@ pub fn upgrade(
     } else {
         None
     };
-    // A WebSocket message is bounded like an HTTP request body.
+    // A WebSocket message is bounded like an HTTP request body. The buffers start small (the
+    // default is 128 KiB each, most of a connection's memory); they grow for a big message.
     let body_limit = state.app.config.body_limit_bytes;
     upgrade = upgrade
         .max_message_size(body_limit)
-        .max_frame_size(body_limit);
+        .max_frame_size(body_limit)
+        .read_buffer_size(WS_BUFFER_BYTES)
+        .write_buffer_size(WS_BUFFER_BYTES);
     let limits = limits::ConnectionLimits::new(client, slot);
     let offered: Vec<String> = headers
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
