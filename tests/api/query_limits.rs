@@ -179,8 +179,8 @@ async fn oversized_websocket_messages_close_the_socket() {
     ws.subscribe("big", &format!("{{ serverTime }} #{padding}"), json!({}))
         .await;
     match ws.recv().await {
-        // The connection is dropped (tungstenite refuses the frame before we see it).
-        Frame::Closed(..) => {}
+        // Closed with RFC 6455's "Message Too Big".
+        Frame::Closed(code, reason) => assert_eq!(code, Some(1009), "{reason}"),
         Frame::Json(v) => panic!("an oversized message was processed: {v}"),
     }
     // A normal message on a new socket is fine.

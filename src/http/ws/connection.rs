@@ -101,6 +101,7 @@ pub async fn serve(
         let to_send: Vec<String> = tokio::select! {
             incoming = stream.next() => {
                 let text = match incoming {
+                    Some(Err(e)) if is_too_big(&e) => break Exit::Close(close::MESSAGE_TOO_BIG, "Message too big".into()),
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break Exit::Gone,
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => { last_seen = Instant::now(); continue; }
                     Some(Ok(Message::Binary(_))) => break Exit::Close(close::BAD_REQUEST, "Binary messages are not supported".into()),
@@ -323,4 +324,15 @@ async fn run_operation(
 
 fn is_failure(response: &GqlResponse) -> bool {
     response.data == async_graphql::Value::Null && !response.errors.is_empty()
+}
+
+/// Whether a read failed because the peer's message was over the size limit (tungstenite
+/// refuses it before we see it; the socket can still say why it closes).
+fn is_too_big(err: &axum::Error) -> bool {
+    use std::error::Error as _;
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error};
+    matches!(
+        err.source().and_then(|e| e.downcast_ref::<Error>()),
+        Some(Error::Capacity(CapacityError::MessageTooLong { .. }))
+    )
 }

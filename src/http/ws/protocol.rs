@@ -31,6 +31,8 @@ impl Protocol {
 
 /// Close codes from graphql-ws's PROTOCOL.md.
 pub mod close {
+    /// RFC 6455 "Message Too Big": a message over the size limit.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
     pub const BAD_REQUEST: u16 = 4400;
     pub const UNAUTHORIZED: u16 = 4401;
     pub const FORBIDDEN: u16 = 4403;
