@@ -109,11 +109,13 @@ impl Artist {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Track>> {
-        let filter = TrackFilter {
-            artist_id: Some(self.0.id),
-            ..Default::default()
-        };
-        tracks_page(ctx, filter, first, after.as_deref()).await
+        let (offset, limit) = connection::window(first, after.as_deref())?;
+        let (rows, total) = loaders::artist_tracks(ctx, self.0.id, offset, limit).await?;
+        Ok(connection::page(
+            rows.into_iter().map(Track).collect(),
+            offset,
+            total,
+        ))
     }
 }
 

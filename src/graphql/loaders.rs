@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::{
     error::{AppError, AppResult},
     service::{
-        library,
+        catalog, library,
         social::{self, Relation},
     },
 };
@@ -152,6 +152,38 @@ impl Loader<Uuid> for TrackCountLoader {
     }
 }
 
+/// A page of an artist's tracks and how many it has in all, keyed `(artist, offset, limit)`.
+pub struct ArtistTracksLoader(pub DatabaseConnection);
+
+type TrackPage = (Vec<track::Model>, u64);
+
+impl Loader<(Uuid, u64, u64)> for ArtistTracksLoader {
+    type Value = TrackPage;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, u64, u64)],
+    ) -> Result<HashMap<(Uuid, u64, u64), TrackPage>, LoadError> {
+        let mut by_window: HashMap<(u64, u64), Vec<Uuid>> = HashMap::new();
+        for (artist, offset, limit) in keys {
+            by_window
+                .entry((*offset, *limit))
+                .or_default()
+                .push(*artist);
+        }
+        let mut out = HashMap::new();
+        for ((offset, limit), artists) in by_window {
+            let mut pages = catalog::artists_track_pages(&self.0, &artists, offset, limit).await?;
+            for artist in artists {
+                let page = pages.remove(&artist).unwrap_or_default();
+                out.insert((artist, offset, limit), page);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Registers every loader as schema data.
 pub fn register<Q, M, S>(
     builder: async_graphql::SchemaBuilder<Q, M, S>,
@@ -173,6 +205,10 @@ pub fn register<Q, M, S>(
         .data(DataLoader::new(RelationLoader(db.clone()), tokio::spawn))
         .data(DataLoader::new(FavoriteLoader(db.clone()), tokio::spawn))
         .data(DataLoader::new(TrackCountLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            ArtistTracksLoader(db.clone()),
+            tokio::spawn,
+        ))
 }
 
 fn loader<'a, L: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a DataLoader<L>> {
@@ -225,4 +261,18 @@ pub async fn track_count(ctx: &Context<'_>, playlist: Uuid) -> AppResult<i64> {
         .await
         .map_err(internal)?
         .unwrap_or(0))
+}
+
+/// A page of the artist's tracks (`offset`, `limit`) and the artist's track count.
+pub async fn artist_tracks(
+    ctx: &Context<'_>,
+    artist: Uuid,
+    offset: u64,
+    limit: u64,
+) -> AppResult<TrackPage> {
+    Ok(loader::<ArtistTracksLoader>(ctx)?
+        .load_one((artist, offset, limit))
+        .await
+        .map_err(internal)?
+        .unwrap_or_default())
 }

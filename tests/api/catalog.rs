@@ -519,6 +519,68 @@ async fn fifty_tracks_with_artists_take_a_bounded_number_of_statements() {
 }
 
 #[tokio::test]
+async fn artists_with_their_tracks_take_a_bounded_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let ann = app.register("ann-art@example.com", "ann").await;
+    // Artist k has k tracks, inserted in reverse name order.
+    for k in 0..6 {
+        let artist = app.create_artist(&format!("Band {k}")).await;
+        for j in (0..k).rev() {
+            app.add_track(&artist, &format!("Song {j}"), 60_000).await;
+        }
+    }
+    let query = "query($n: Int) { artists(first: $n) { nodes { name
+        tracks(first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { name } }
+    } } }";
+    let mut counts = Vec::new();
+    let mut last = serde_json::Value::Null;
+    for n in [2, 6] {
+        let before = app.state.db_statement_count();
+        let body = app.gql(Some(&ann.access), query, json!({ "n": n })).await;
+        counts.push(app.state.db_statement_count() - before);
+        assert!(body["errors"].is_null(), "{body}");
+        last = body;
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statement count grew with the artists: {counts:?}"
+    );
+    let artists = last["data"]["artists"]["nodes"].as_array().expect("nodes");
+    for (k, artist) in artists.iter().enumerate() {
+        assert_eq!(artist["name"], format!("Band {k}"), "{last}");
+        let tracks = &artist["tracks"];
+        assert_eq!(tracks["totalCount"], k, "{artist}");
+        let names: Vec<String> = (0..k.min(2)).map(|j| format!("Song {j}")).collect();
+        assert_eq!(
+            tracks["nodes"],
+            json!(
+                names
+                    .iter()
+                    .map(|n| json!({ "name": n }))
+                    .collect::<Vec<_>>()
+            ),
+            "{artist}"
+        );
+        assert_eq!(tracks["pageInfo"]["hasNextPage"], k > 2, "{artist}");
+    }
+
+    // The next page continues where the first ended, as the top-level list does.
+    let band5 = &artists[5]["tracks"]["pageInfo"]["endCursor"];
+    let body = app
+        .gql(
+            Some(&ann.access),
+            "query($a: String) { artists(search: \"Band 5\") { nodes { tracks(first: 2, after: $a) { nodes { name } } } } }",
+            json!({ "a": band5 }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["artists"]["nodes"][0]["tracks"]["nodes"],
+        json!([{ "name": "Song 2" }, { "name": "Song 3" }]),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn import_command_fills_the_catalog_from_a_folder() {
     let config = test_config(&[]);
     let dir = std::env::temp_dir().join(format!("import-{}", uuid::Uuid::new_v4().simple()));

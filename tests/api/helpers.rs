@@ -125,11 +125,17 @@ impl TestApp {
     /// Inserts an artist and a track of `duration_ms` directly (the upload API comes with the
     /// catalog); returns the track id.
     pub async fn create_track(&self, name: &str, duration_ms: i64) -> String {
+        let artist = self.create_artist(&format!("{name} artist")).await;
+        self.add_track(&artist, name, duration_ms).await
+    }
+
+    /// Inserts an artist directly; returns its id.
+    pub async fn create_artist(&self, name: &str) -> String {
         use sea_orm::{ActiveModelTrait, Set};
         let now = chrono::Utc::now();
         let artist = entity::artist::ActiveModel {
             id: Set(uuid::Uuid::new_v4()),
-            name: Set(format!("{name} artist")),
+            name: Set(name.to_owned()),
             genre: Set(None),
             image_url: Set(None),
             created_by: Set(None),
@@ -139,11 +145,18 @@ impl TestApp {
         .insert(&self.state.db)
         .await
         .expect("insert artist");
+        artist.id.to_string()
+    }
+
+    /// Inserts a track of `artist` directly; returns its id.
+    pub async fn add_track(&self, artist: &str, name: &str, duration_ms: i64) -> String {
+        use sea_orm::{ActiveModelTrait, Set};
+        let now = chrono::Utc::now();
         let track = entity::track::ActiveModel {
             id: Set(uuid::Uuid::new_v4()),
             name: Set(name.to_owned()),
             genre: Set(Some("test".into())),
-            artist_id: Set(artist.id),
+            artist_id: Set(artist.parse().expect("artist id")),
             uploaded_by: Set(None),
             duration_ms: Set(duration_ms),
             format: Set("mp3".into()),
