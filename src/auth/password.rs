@@ -1,67 +1,38 @@
-//! argon2id password hashing, on a few threads of its own: one hash costs tens of
-//! milliseconds of CPU and 19 MiB, and must not stall the async runtime.
+//! argon2id password hashing, on blocking threads: one hash costs tens of milliseconds of CPU
+//! and 19 MiB, and must not stall the async runtime.
 //!
-//! Not `spawn_blocking`: a burst of sign-ins would run dozens of hashes at once on the blocking
-//! pool's threads: no faster on a CPU-bound task, and each thread's allocator arena keeps its
-//! 19 MiB afterwards (measured: 240 MiB resident after 50 sequential registrations, 800 MiB
-//! after 32 concurrent ones). One thread per CPU bounds both; the rest wait their turn.
+//! At most one hash per CPU runs at a time; the rest wait their turn. The work is CPU-bound, so
+//! more at once is no faster, and a burst of sign-ins (or a hostile client) would otherwise hold
+//! 19 MiB per hash on dozens of blocking threads. (That memory is returned afterwards thanks to
+//! the allocator choice in `main.rs`.)
 
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::sync::OnceLock;
 
 use anyhow::Context;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use tokio::sync::oneshot;
+use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 
-type Job = Box<dyn FnOnce() + Send>;
-
-/// Runs `work` on one of the hashing threads.
-async fn on_hashing_thread<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> AppResult<T> {
-    static QUEUE: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
-    let queue = QUEUE.get_or_init(|| {
-        let (sender, jobs) = mpsc::channel::<Job>();
-        let jobs = std::sync::Arc::new(Mutex::new(jobs));
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        for i in 0..threads {
-            let jobs = jobs.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
-                .spawn(move || {
-                    loop {
-                        let job = match jobs.lock() {
-                            Ok(jobs) => jobs.recv(),
-                            Err(poisoned) => poisoned.into_inner().recv(),
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
-                    }
-                });
-            if let Err(e) = spawned {
-                tracing::error!(error = %e, "could not start a password hashing thread");
-            }
-        }
-        sender
+/// Runs `work` on a blocking thread once one of the per-CPU turns is free.
+async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    static TURNS: OnceLock<Semaphore> = OnceLock::new();
+    let turns = TURNS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     });
-    let (done, result) = oneshot::channel();
-    let job: Job = Box::new(move || {
-        let _ = done.send(work());
-    });
-    queue
-        .send(job)
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("password hashing threads are gone")))?;
-    result
+    let _turn = turns
+        .acquire()
         .await
-        .context("password hashing failed")
+        .context("password hashing is shut down")
+        .map_err(AppError::Internal)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .context("password hashing task failed")
         .map_err(AppError::Internal)
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
-    on_hashing_thread(move || {
+    in_turn(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
@@ -74,7 +45,7 @@ pub async fn hash(password: String) -> AppResult<String> {
 /// Checks `password` against a stored PHC string. With no stored hash (an account that signs in
 /// only through a provider) a dummy hash is still computed, so the answer takes the same time.
 pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool> {
-    on_hashing_thread(move || match stored {
+    in_turn(move || match stored {
         Some(hash) => Argon2::default()
             .verify_password(password.as_bytes(), hash.as_str())
             .is_ok(),

@@ -674,15 +674,14 @@ pub async fn track_unloaded(state: &AppState, room_id: Uuid, was_playing: bool) 
         let Ok(room) = rooms::find_open(&state.db, room_id).await else {
             return Ok(());
         };
-        if room_queue::head(&state.db, room_id).await?.is_some() {
-            apply(
-                state,
-                &room,
-                Action::Request(Request::Skip, room.host_id),
-                None,
-            )
-            .await?;
-        }
+        // With nothing loaded, a skip plays the queue's head, or changes nothing.
+        apply(
+            state,
+            &room,
+            Action::Request(Request::Skip, room.host_id),
+            None,
+        )
+        .await?;
         Ok(())
     }
     .await;

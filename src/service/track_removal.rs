@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{player, room_playback as playback, room_queue, rooms};
+use super::{playback::PlaybackState, room_playback::track_unloaded, room_queue, rooms};
 use crate::{
     error::AppResult,
     realtime::{Event, RoomEvent, Topic, UserEvent},
@@ -23,8 +23,8 @@ use crate::{
 /// Who is affected by a track's deletion, gathered inside its transaction.
 #[derive(Debug, Default)]
 pub struct Affected {
-    /// Users whose personal player had the track loaded.
-    players: Vec<Uuid>,
+    /// Personal players that had the track loaded: their owners and stopped states.
+    players: Vec<(Uuid, PlaybackState)>,
     /// Rooms that had the track loaded, and whether it was playing there.
     rooms_loaded: Vec<(Uuid, bool)>,
     /// Rooms whose queue held the track (its items go with it).
@@ -34,31 +34,35 @@ pub struct Affected {
 /// Within the transaction deleting `track_id`: unloads it everywhere, bumping each version.
 pub async fn unload(db: &impl ConnectionTrait, track_id: Uuid) -> AppResult<Affected> {
     let now = Utc::now();
-    let players: Vec<Uuid> = playback_state::Entity::find()
-        .select_only()
-        .column(playback_state::Column::UserId)
+    // RETURNING: the stopped states exactly as written, to announce without reading them again.
+    let players = playback_state::Entity::update_many()
+        .col_expr(playback_state::Column::TrackId, Expr::value(None::<Uuid>))
+        .col_expr(playback_state::Column::IsPlaying, Expr::value(false))
+        .col_expr(playback_state::Column::PositionMs, Expr::value(0_i64))
+        .col_expr(
+            playback_state::Column::AnchorTimeMs,
+            Expr::value(now.timestamp_millis()),
+        )
+        .col_expr(
+            playback_state::Column::Version,
+            Expr::col(playback_state::Column::Version).add(1),
+        )
+        .col_expr(playback_state::Column::UpdatedAt, Expr::value(now))
         .filter(playback_state::Column::TrackId.eq(track_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    if !players.is_empty() {
-        playback_state::Entity::update_many()
-            .col_expr(playback_state::Column::TrackId, Expr::value(None::<Uuid>))
-            .col_expr(playback_state::Column::IsPlaying, Expr::value(false))
-            .col_expr(playback_state::Column::PositionMs, Expr::value(0_i64))
-            .col_expr(
-                playback_state::Column::AnchorTimeMs,
-                Expr::value(now.timestamp_millis()),
-            )
-            .col_expr(
-                playback_state::Column::Version,
-                Expr::col(playback_state::Column::Version).add(1),
-            )
-            .col_expr(playback_state::Column::UpdatedAt, Expr::value(now))
-            .filter(playback_state::Column::TrackId.eq(track_id))
-            .exec(db)
-            .await?;
-    }
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let stopped = PlaybackState {
+                track: None,
+                is_playing: false,
+                position_ms: row.position_ms,
+                anchor_time_ms: row.anchor_time_ms,
+                version: row.version,
+            };
+            (row.user_id, stopped)
+        })
+        .collect();
 
     let rooms_loaded: Vec<(Uuid, bool)> = room_playback::Entity::find()
         .select_only()
@@ -114,20 +118,14 @@ pub async fn unload(db: &impl ConnectionTrait, track_id: Uuid) -> AppResult<Affe
 /// After the commit: tells everyone affected, and moves rooms that were playing on to their
 /// next queue item. Failures are logged (the deletion itself has happened).
 pub async fn announce(state: &AppState, affected: Affected) {
-    for user_id in affected.players {
-        match player::current(state, user_id).await {
-            Ok(Some(playback)) => {
-                state.bus.publish(
-                    Topic::User(user_id),
-                    Event::User(UserEvent::MyPlaybackChanged {
-                        playback,
-                        at: Utc::now(),
-                    }),
-                );
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = ?e, %user_id, "announcing a stopped player"),
-        }
+    for (user_id, playback) in affected.players {
+        state.bus.publish(
+            Topic::User(user_id),
+            Event::User(UserEvent::MyPlaybackChanged {
+                playback,
+                at: Utc::now(),
+            }),
+        );
     }
     for room_id in affected.queues {
         match room_queue::entries(&state.db, room_id).await {
@@ -136,6 +134,6 @@ pub async fn announce(state: &AppState, affected: Affected) {
         }
     }
     for (room_id, was_playing) in affected.rooms_loaded {
-        playback::track_unloaded(state, room_id, was_playing).await;
+        track_unloaded(state, room_id, was_playing).await;
     }
 }
