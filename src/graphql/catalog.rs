@@ -103,6 +103,7 @@ impl Artist {
         self.0.created_at
     }
     /// The artist's tracks by name.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
     async fn tracks(
         &self,
         ctx: &Context<'_>,
@@ -186,6 +187,7 @@ impl CatalogQuery {
     }
 
     /// Artists by name; `search` matches any part of the name, case-insensitively.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
     async fn artists(
         &self,
         ctx: &Context<'_>,
@@ -209,6 +211,7 @@ impl CatalogQuery {
 
     /// Tracks by name. `search` matches any part of the name case-insensitively; `genre` is an
     /// exact, case-insensitive match; filters combine.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
     async fn tracks(
         &self,
         ctx: &Context<'_>,

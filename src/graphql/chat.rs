@@ -60,6 +60,7 @@ impl ChatQuery {
     /// A room's chat, newest last: the `last` (default 20, at most 100) messages before the
     /// cursor `before` (a `startCursor` from a previous page), oldest first. `hasPreviousPage`
     /// says whether older messages exist. Members only.
+    #[graphql(complexity = "crate::graphql::connection::cost(last, child_complexity)")]
     async fn room_messages(
         &self,
         ctx: &Context<'_>,

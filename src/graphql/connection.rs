@@ -12,6 +12,22 @@ use crate::error::{AppError, AppResult};
 pub const DEFAULT_PAGE: i32 = 20;
 pub const MAX_PAGE: i32 = 100;
 
+/// Query cost of a paged list (see `query_limits`): the field, plus its page size times what
+/// one item's selection costs.
+pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let page = first.unwrap_or(DEFAULT_PAGE).clamp(0, MAX_PAGE) as usize;
+    1 + page.saturating_mul(child_complexity)
+}
+
+/// Query cost of a list without paging whose length is bounded by `bound`.
+pub fn bounded_cost(bound: usize, child_complexity: usize) -> usize {
+    1 + bound.saturating_mul(child_complexity)
+}
+
+/// Costing bounds of the unpaged lists: the default `ROOM_MAX_MEMBERS` and `ROOM_MAX_QUEUE`.
+pub const MEMBERS_BOUND: usize = 50;
+pub const QUEUE_BOUND: usize = 500;
+
 #[derive(SimpleObject)]
 pub struct Total {
     pub total_count: i32,
@@ -68,6 +84,15 @@ fn decode(cursor: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn costs_grow_with_the_page() {
+        assert_eq!(cost(None, 2), 41);
+        assert_eq!(cost(Some(100), 2), 201);
+        assert_eq!(cost(Some(99_999), 2), 201, "capped like the page");
+        assert_eq!(cost(Some(0), 2), 1);
+        assert_eq!(bounded_cost(50, 3), 151);
+    }
 
     #[test]
     fn windows() {

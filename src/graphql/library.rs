@@ -33,6 +33,7 @@ impl Playlist {
         Ok(User::new(loaders::user(ctx, self.0.owner_id).await?))
     }
     /// In playlist order.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
     async fn tracks(
         &self,
         ctx: &Context<'_>,
@@ -96,6 +97,7 @@ impl LibraryQuery {
     }
 
     /// The viewer's playlists, most recently changed first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
     async fn my_playlists(
         &self,
         ctx: &Context<'_>,
@@ -114,6 +116,7 @@ impl LibraryQuery {
     }
 
     /// The viewer's favorite tracks, newest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
     async fn favorites(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,7 @@
 //! Schema assembly. Resolvers stay thin: parse arguments, call a service, map the result.
 
 mod account;
+mod argument_values;
 mod catalog;
 mod chat;
 mod connection;
@@ -61,25 +62,19 @@ pub struct SubscriptionRoot(
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// The schema's shape and limits, without runtime data (enough to print the SDL).
-fn builder(
-    max_depth: usize,
-    max_complexity: usize,
-) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+/// The schema's shape and depth limit, without runtime data (enough to print the SDL). The
+/// cost limit is applied by [`query_limits`], which can say what a query costs.
+fn builder(max_depth: usize) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
     .limit_depth(max_depth)
-    .limit_complexity(max_complexity)
 }
 
 pub fn build_schema(state: AppState) -> AppSchema {
-    let builder = builder(
-        state.config.graphql_max_depth,
-        state.config.graphql_max_complexity,
-    );
+    let builder = builder(state.config.graphql_max_depth);
     let builder = builder.extension(query_limits::QueryLimits::new(&state.config));
     let builder = loaders::register(builder, &state.db);
     room_loaders::register(builder, &state.db)
@@ -89,7 +84,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
 
 /// The SDL exactly as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    builder(usize::MAX, usize::MAX)
+    builder(usize::MAX)
         .finish()
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }

@@ -64,6 +64,7 @@ pub struct SocialQuery;
 #[Object]
 impl SocialQuery {
     /// The viewer's friends, by username.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
     async fn friends(
         &self,
         ctx: &Context<'_>,
@@ -82,6 +83,7 @@ impl SocialQuery {
     }
 
     /// Pending requests to (`INCOMING`) or from (`OUTGOING`) the viewer, newest first.
+    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::service::social::REQUESTS_LISTED as usize, child_complexity)")]
     async fn friend_requests(
         &self,
         ctx: &Context<'_>,
@@ -97,6 +99,7 @@ impl SocialQuery {
     }
 
     /// People by exact tag (`ann#0520`) or by username or tag prefix, case-insensitive.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
     async fn search_users(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,9 @@
 //! The GraphQL multipart request spec (what apollo-upload-client sends): an `operations` field
 //! (the JSON request), a `map` field (`{"0": ["variables.file"]}`), then the files.
 //!
+//! Each file goes to exactly one variable (`map` entries of one path), at most [`MAX_FILES`]
+//! files per request.
+//!
 //! Files are streamed to `MEDIA_DIR/.incoming/` chunk by chunk, counting bytes as they come, so
 //! an upload is never held in memory and one past `MAX_UPLOAD_BYTES` is stopped at the limit
 //! with `BAD_USER_INPUT` on `file`. Staged files that no resolver installs are removed when the
@@ -94,6 +97,20 @@ pub async fn receive(
                         AppError::bad_input(
                             "file",
                             format!("At most {MAX_FILES} files per request"),
+                        ),
+                    ));
+                }
+                // One variable per file: each path opens the staged file again, and a file
+                // given to several arguments would be probed and stored once for each.
+                if let Some((key, paths)) = parsed.iter().find(|(_, paths)| paths.len() != 1) {
+                    return Err(Refusal::App(
+                        StatusCode::BAD_REQUEST,
+                        AppError::bad_input(
+                            "file",
+                            format!(
+                                "`map` entry {key:?} names {} variables; each file goes to exactly one",
+                                paths.len()
+                            ),
                         ),
                     ));
                 }

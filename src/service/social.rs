@@ -324,6 +324,9 @@ pub async fn friends_page(
     Ok((page, total))
 }
 
+/// Pending requests listed at most (the newest), which is what `friendRequests` is costed at.
+pub const REQUESTS_LISTED: u64 = 100;
+
 pub async fn requests(
     db: &impl ConnectionTrait,
     viewer: Uuid,
@@ -336,6 +339,7 @@ pub async fn requests(
     Ok(friend_request::Entity::find()
         .filter(column.eq(viewer))
         .order_by_desc(friend_request::Column::CreatedAt)
+        .limit(REQUESTS_LISTED)
         .all(db)
         .await?)
 }

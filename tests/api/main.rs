@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod argument_values;
 mod catalog;
 mod chat;
 mod friends;

@@ -274,3 +274,70 @@ async fn operations_per_connection_are_capped() {
     ws.subscribe("4", "{ serverTime }", json!({})).await;
     assert_eq!(ws.next_for("4").await["type"], "next");
 }
+
+/// `depth` levels of `tracks(first: 100) { nodes { artist { … } } }`.
+fn nested_track_lists(depth: usize) -> String {
+    format!(
+        "{{ {}id{} }}",
+        "tracks(first: 100) { nodes { artist { ".repeat(depth),
+        " } } }".repeat(depth)
+    )
+}
+
+#[tokio::test]
+async fn lists_cost_their_page_size_so_nested_pages_are_refused() {
+    let app = TestApp::spawn().await;
+    // Four levels ask for 10^8 tracks, two already for 10^4: refused before anything runs,
+    // anonymously, written inline or with the page size in a variable.
+    for query in [nested_track_lists(4), nested_track_lists(2)] {
+        let (status, body) = post(&app, json!({ "query": query })).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.get("data").is_none(), "{body}");
+        assert!(message(&body).contains("too complex"), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    }
+    let by_variable = "query($n: Int) { tracks(first: $n) { nodes { artist { tracks(first: $n) { nodes { id } } } } } }";
+    let (status, body) = post(&app, json!({ "query": by_variable, "variables": { "n": 100 } })).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = post(&app, json!({ "query": by_variable, "variables": { "n": 5 } })).await;
+    assert_eq!(status, 200, "{body}");
+    // The same shape with one page of one costs next to nothing.
+    let (status, body) = post(
+        &app,
+        json!({ "query": nested_track_lists(4).replace("first: 100", "first: 1") }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn every_real_screen_fits_the_default_cost() {
+    let app = TestApp::spawn().await;
+    let s = app.register("screens@example.com", "screens").await;
+    let token = Some(s.access.as_str());
+    let track_page = "{ tracks(first: 100) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name genre durationMs mimeType bitrate sizeBytes streamUrl isFavorite createdAt artist { id name genre imageUrl } } } } }";
+    let artists_with_tracks = "{ artists(first: 20) { totalCount pageInfo { hasNextPage endCursor } nodes { id name genre imageUrl createdAt tracks(first: 20) { totalCount pageInfo { hasNextPage endCursor } nodes { id name genre durationMs streamUrl isFavorite artist { id name } } } } } }";
+    let room = app
+        .gql(
+            token,
+            "mutation { createRoom(input: { name: \"Screen\", visibility: PUBLIC }) { id } }",
+            json!({}),
+        )
+        .await;
+    let room_id = room["data"]["createRoom"]["id"].clone();
+    let room_screen = "query($r: UUID!) { room(id: $r) { id name visibility controlMode createdAt memberCount connectedCount host { id username tag avatarUrl }
+        members { role isConnected joinedAt lastReadMessageId waitOptOut user { id username tag avatarUrl isOnline friendship } }
+        queue { id addedAt addedBy { id username } track { id name durationMs streamUrl mimeType artist { id name } } }
+        playback { isPlaying positionMs anchorTimeMs version track { id name durationMs streamUrl artist { name } } }
+        typing { id username } }
+      roomMessages(roomId: $r, last: 50) { totalCount unreadCount pageInfo { hasPreviousPage startCursor } nodes { id body createdAt editedAt deleted author { id username tag avatarUrl } } } }";
+    for (query, variables) in [
+        (track_page, json!({})),
+        (artists_with_tracks, json!({})),
+        (room_screen, json!({ "r": room_id })),
+        (INTROSPECTION, json!({})),
+    ] {
+        let body = app.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "{query}: {body}");
+    }
+}
