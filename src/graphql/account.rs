@@ -124,16 +124,16 @@ impl AccountMutation {
         input: LoginInput,
     ) -> async_graphql::Result<LoginResult> {
         let (client, account) = (security::client_key(ctx), security::email_key(&input.email));
-        security::limit(
-            ctx,
-            &[
-                (Bucket::LoginClient, &client),
-                (Bucket::LoginAccount, &account),
-            ],
-        )
-        .await?;
+        let hits = [
+            (Bucket::LoginClient, client.as_str()),
+            (Bucket::LoginAccount, account.as_str()),
+        ];
+        security::limit(ctx, &hits).await?;
+        let outcome = accounts::login(ctx.state()?, &input.email, &input.password).await?;
+        // The password was right (a second factor may still be asked for).
+        security::succeeded(ctx, &hits).await?;
         Ok(
-            match accounts::login(ctx.state()?, &input.email, &input.password).await? {
+            match outcome {
                 LoginOutcome::Session(session) => {
                     let (tokens, user) = *session;
                     LoginResult::AuthPayload(Box::new(AuthPayload::new(tokens, user)))

@@ -47,6 +47,17 @@ pub async fn limit(ctx: &Context<'_>, hits: &[(Bucket, &str)]) -> async_graphql:
     Ok(())
 }
 
+/// Takes back the hits of an attempt at a secret (a password, a code) that succeeded: the
+/// sign-in limits count failed attempts only. Each attempt is still counted, with [`limit`],
+/// before its secret is checked.
+pub async fn succeeded(ctx: &Context<'_>, hits: &[(Bucket, &str)]) -> async_graphql::Result<()> {
+    let state = ctx.state()?;
+    for (bucket, key) in hits {
+        state.limiter.refund(*bucket, key).await;
+    }
+    Ok(())
+}
+
 /// The rate-limit key of the request's client address.
 pub fn client_key(ctx: &Context<'_>) -> String {
     ctx.data_opt::<ClientAddr>()
@@ -76,8 +87,17 @@ impl SecurityMutation {
         let client = client_key(ctx);
         limit(ctx, &[(Bucket::TwoFactorClient, &client)]).await?;
         let user_id = state.challenges.verify(&challenge_token)?;
-        limit(ctx, &[(Bucket::TwoFactorAccount, &user_id.to_string())]).await?;
+        let account = user_id.to_string();
+        limit(ctx, &[(Bucket::TwoFactorAccount, &account)]).await?;
         let (tokens, user) = two_factor::verify(state, user_id, &code).await?;
+        succeeded(
+            ctx,
+            &[
+                (Bucket::TwoFactorClient, &client),
+                (Bucket::TwoFactorAccount, &account),
+            ],
+        )
+        .await?;
         Ok(AuthPayload::new(tokens, user))
     }
 
@@ -96,6 +116,7 @@ impl SecurityMutation {
         let client = client_key(ctx);
         limit(ctx, &[(Bucket::LoginClient, &client)]).await?;
         let (tokens, user) = federated::sign_in_with_id_token(state, &id_token).await?;
+        succeeded(ctx, &[(Bucket::LoginClient, &client)]).await?;
         Ok(AuthPayload::new(tokens, user))
     }
 
@@ -123,12 +144,11 @@ impl SecurityMutation {
         code: String,
     ) -> async_graphql::Result<TwoFactorEnabled> {
         let viewer = ctx.viewer().require()?;
-        limit(
-            ctx,
-            &[(Bucket::TwoFactorAccount, &viewer.user_id.to_string())],
-        )
-        .await?;
+        let account = viewer.user_id.to_string();
+        let hits = [(Bucket::TwoFactorAccount, account.as_str())];
+        limit(ctx, &hits).await?;
         let codes = two_factor::enable(ctx.state()?, viewer.user_id, &code).await?;
+        succeeded(ctx, &hits).await?;
         Ok(TwoFactorEnabled {
             recovery_codes: codes,
         })
@@ -142,12 +162,11 @@ impl SecurityMutation {
         code: String,
     ) -> async_graphql::Result<bool> {
         let viewer = ctx.viewer().require()?;
-        limit(
-            ctx,
-            &[(Bucket::TwoFactorAccount, &viewer.user_id.to_string())],
-        )
-        .await?;
+        let account = viewer.user_id.to_string();
+        let hits = [(Bucket::TwoFactorAccount, account.as_str())];
+        limit(ctx, &hits).await?;
         two_factor::disable(ctx.state()?, viewer.user_id, &code).await?;
+        succeeded(ctx, &hits).await?;
         Ok(true)
     }
 }

@@ -7,6 +7,12 @@
 //!   logs it (limits keep working, per instance) rather than failing requests.
 //! - Without `REDIS_URL` the counters live in this process: limits are per instance.
 //! - Keys are hashed before they are stored (no emails or addresses in Redis).
+//! - The sign-in limits count failed attempts only: every attempt is counted before its secret
+//!   is checked (so that guesses sent at once cannot slip past the limit together), and an
+//!   attempt that succeeds is taken back with [`RateLimiter::refund`].
+//! - This process's counters hold at most [`MEMORY_KEYS`] keys, however many keys clients make
+//!   up (a new email per login, rotating IPv6 networks): when full, ended windows are dropped
+//!   first, then the windows closest to their end.
 //! - A fixed window admits at most twice its count across a window boundary; the daily rules of
 //!   the two-factor limit bound the total.
 
@@ -131,13 +137,7 @@ impl RateLimiter {
         let id = hashed(key);
         let mut retry_after: Option<Duration> = None;
         for rule in &bucket.limit(&self.limits).0 {
-            let counter = format!(
-                "{}rl:{}:{}:{}",
-                self.prefix,
-                bucket.name(),
-                rule.window.as_secs(),
-                id
-            );
+            let counter = self.counter(bucket, rule.window, &id);
             let (count, remaining) = self.incr(counter, rule.window).await;
             if count > u64::from(rule.count) {
                 retry_after = Some(retry_after.map_or(remaining, |r| r.max(remaining)));
@@ -149,6 +149,34 @@ impl RateLimiter {
                 retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
             }),
         }
+    }
+
+    /// Takes back one hit of `key` in `bucket`: an attempt that succeeded, for the limits that
+    /// count failures only.
+    pub async fn refund(&self, bucket: Bucket, key: &str) {
+        if !self.limits.enabled {
+            return;
+        }
+        let id = hashed(key);
+        for rule in &bucket.limit(&self.limits).0 {
+            let counter = self.counter(bucket, rule.window, &id);
+            if let Some(redis) = &self.redis
+                && redis.decr(&counter).await
+            {
+                continue;
+            }
+            self.memory.decr(&counter);
+        }
+    }
+
+    fn counter(&self, bucket: Bucket, window: Duration, id: &str) -> String {
+        format!(
+            "{}rl:{}:{}:{}",
+            self.prefix,
+            bucket.name(),
+            window.as_secs(),
+            id
+        )
     }
 
     async fn incr(&self, counter: String, window: Duration) -> (u64, Duration) {
@@ -169,16 +197,36 @@ fn hashed(key: &str) -> String {
         .collect()
 }
 
-#[derive(Default)]
+/// Most keys this process's counters hold: about 150 bytes each, so some 15 MiB when full.
+pub const MEMORY_KEYS: usize = 100_000;
+
 struct MemoryCounters {
     /// counter -> (window start, window, hits)
     map: DashMap<String, (Instant, Duration, u64)>,
+    capacity: usize,
     hits: AtomicU64,
 }
 
+impl Default for MemoryCounters {
+    fn default() -> Self {
+        Self::with_capacity(MEMORY_KEYS)
+    }
+}
+
 impl MemoryCounters {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            map: DashMap::new(),
+            capacity: capacity.max(1),
+            hits: AtomicU64::new(0),
+        }
+    }
+
     fn incr(&self, counter: String, window: Duration) -> (u64, Duration) {
         let now = Instant::now();
+        if self.map.len() >= self.capacity && !self.map.contains_key(&counter) {
+            self.make_room(now);
+        }
         let result = {
             let mut entry = self.map.entry(counter).or_insert((now, window, 0));
             let (start, _, count) = &mut *entry;
@@ -191,10 +239,39 @@ impl MemoryCounters {
         };
         // Now and then, forget windows that have ended (the entry guard is dropped above).
         if self.hits.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
-            self.map
-                .retain(|_, (start, window, _)| now.duration_since(*start) < *window);
+            self.forget_ended(now);
         }
         result
+    }
+
+    fn decr(&self, counter: &str) {
+        if let Some(mut entry) = self.map.get_mut(counter) {
+            entry.2 = entry.2.saturating_sub(1);
+        }
+    }
+
+    fn forget_ended(&self, now: Instant) {
+        self.map
+            .retain(|_, (start, window, _)| now.duration_since(*start) < *window);
+    }
+
+    /// Drops ended windows and, if the map is still full, the eighth of the windows that end
+    /// soonest (their counts matter the least).
+    fn make_room(&self, now: Instant) {
+        self.forget_ended(now);
+        if self.map.len() < self.capacity {
+            return;
+        }
+        let mut ends: Vec<Instant> = self
+            .map
+            .iter()
+            .map(|entry| entry.value().0 + entry.value().1)
+            .collect();
+        let nth = (ends.len() / 8).min(ends.len().saturating_sub(1));
+        let (_, cutoff, _) = ends.select_nth_unstable(nth);
+        let cutoff = *cutoff;
+        self.map
+            .retain(|_, (start, window, _)| *start + *window > cutoff);
     }
 }
 
@@ -203,6 +280,7 @@ impl MemoryCounters {
 struct RedisCounters {
     manager: redis::aio::ConnectionManager,
     script: redis::Script,
+    decr_script: redis::Script,
     down_until: Mutex<Option<Instant>>,
 }
 
@@ -214,6 +292,15 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return {n, ttl}
+";
+
+/// Takes back one hit, never below zero, without touching the window's expiry.
+const DECR_SCRIPT: &str = r"
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0
 ";
 
 const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
@@ -228,16 +315,34 @@ impl RedisCounters {
         Ok(Self {
             manager: redis::aio::ConnectionManager::new_lazy_with_config(client, config)?,
             script: redis::Script::new(INCR_SCRIPT),
+            decr_script: redis::Script::new(DECR_SCRIPT),
             down_until: Mutex::new(None),
         })
     }
 
+    fn is_down(&self) -> bool {
+        let down = self.down_until.lock().unwrap_or_else(|e| e.into_inner());
+        down.is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Whether Redis took the refund (else it goes to this process's counters, where the hit
+    /// was counted while Redis was away).
+    async fn decr(&self, counter: &str) -> bool {
+        if self.is_down() {
+            return false;
+        }
+        let mut conn = self.manager.clone();
+        let result: redis::RedisResult<i64> = self
+            .decr_script
+            .key(counter)
+            .invoke_async(&mut conn)
+            .await;
+        result.is_ok()
+    }
+
     async fn incr(&self, counter: &str, window: Duration) -> Option<(u64, Duration)> {
-        {
-            let down = self.down_until.lock().unwrap_or_else(|e| e.into_inner());
-            if down.is_some_and(|until| Instant::now() < until) {
-                return None;
-            }
+        if self.is_down() {
+            return None;
         }
         let mut conn = self.manager.clone();
         let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
@@ -320,6 +425,41 @@ mod tests {
         assert!(
             matches!(err, AppError::TooManyRequests { retry_after_secs } if retry_after_secs > 3500)
         );
+    }
+
+    #[tokio::test]
+    async fn a_refund_takes_back_one_hit() {
+        let l = limiter(&[(2, 60)]);
+        for _ in 0..5 {
+            assert!(l.hit(Bucket::TwoFactorAccount, "a").await.is_ok());
+            l.refund(Bucket::TwoFactorAccount, "a").await;
+        }
+        assert!(l.hit(Bucket::TwoFactorAccount, "a").await.is_ok());
+        assert!(l.hit(Bucket::TwoFactorAccount, "a").await.is_ok());
+        assert!(l.hit(Bucket::TwoFactorAccount, "a").await.is_err());
+        // Refunds never go below zero, nor create counters.
+        l.refund(Bucket::LoginAccount, "b").await;
+        l.refund(Bucket::LoginAccount, "b").await;
+        assert!(l.memory.map.len() == 1);
+    }
+
+    #[test]
+    fn memory_counters_stay_bounded_whatever_keys_come() {
+        let counters = MemoryCounters::with_capacity(100);
+        let window = Duration::from_secs(300);
+        counters.incr("kept".into(), window);
+        counters.incr("kept".into(), window);
+        for i in 0..10_000 {
+            counters.incr(format!("made-up-{i}"), window);
+            assert!(counters.map.len() <= 100, "{}", counters.map.len());
+        }
+        // Ended windows go first: a full map of ended windows makes room without evicting live ones.
+        let short = MemoryCounters::with_capacity(10);
+        for i in 0..10 {
+            short.incr(format!("old-{i}"), Duration::ZERO);
+        }
+        short.incr("live".into(), window);
+        assert_eq!(short.map.len(), 1);
     }
 
     #[test]

@@ -91,6 +91,28 @@ async fn login_attempts_per_account_trip_and_reset() {
 }
 
 #[tokio::test]
+async fn successful_sign_ins_do_not_count() {
+    let app = TestApp::spawn_with(&[
+        ("RATE_LIMIT_LOGIN_PER_ACCOUNT", "2/60"),
+        ("RATE_LIMIT_LOGIN_PER_CLIENT", "3/60"),
+    ])
+    .await;
+    app.register("ann@example.com", "ann").await;
+    // Many devices sign in: none is refused.
+    for _ in 0..6 {
+        let ok = login(&app, "ann@example.com", "correct horse").await;
+        assert_eq!(ok.body["data"]["login"]["__typename"], "AuthPayload", "{}", ok.body);
+    }
+    // Failures still count, and the budget is the documented one.
+    for _ in 0..2 {
+        let a = login(&app, "ann@example.com", "wrong password").await;
+        assert_eq!(code(&a.body), "UNAUTHENTICATED", "{}", a.body);
+    }
+    let limited = login(&app, "ann@example.com", "correct horse").await;
+    assert_eq!(code(&limited.body), "TOO_MANY_REQUESTS", "{}", limited.body);
+}
+
+#[tokio::test]
 async fn login_attempts_per_client_address() {
     let app = TestApp::spawn_with(&[("RATE_LIMIT_LOGIN_PER_CLIENT", "3/60")]).await;
     for i in 0..3 {
@@ -172,7 +194,15 @@ async fn two_factor_codes_cannot_be_guessed() {
             .to_string()
     };
     let step = chrono::Utc::now().timestamp() as u64 / 30;
-    // enableTwoFactor counts as one attempt on the account.
+    // A wrong code for enableTwoFactor counts as an attempt on the account; the right one not.
+    let wrong = app
+        .gql(
+            Some(&ann.access),
+            "mutation($c: String!) { enableTwoFactor(code: $c) { recoveryCodes } }",
+            json!({ "c": "000000" }),
+        )
+        .await;
+    assert_eq!(code(&wrong), "BAD_USER_INPUT", "{wrong}");
     let on = app
         .gql(
             Some(&ann.access),
@@ -206,7 +236,7 @@ async fn two_factor_codes_cannot_be_guessed() {
     for guess in ["111111", "222222"] {
         assert_eq!(code(&verify(guess.into()).await.body), "UNAUTHENTICATED");
     }
-    // Fourth attempt on the account: refused even with the right code.
+    // Fourth failure-counted attempt on the account: refused even with the right code.
     let limited = verify(code_at(step + 1)).await;
     assert_eq!(code(&limited.body), "TOO_MANY_REQUESTS", "{}", limited.body);
     assert!(limited.retry_after.is_some());
@@ -327,6 +357,12 @@ async fn with_redis_instances_share_their_counters() {
     ];
     let a = TestApp::spawn_with(&settings).await;
     let b = TestApp::spawn_with(&settings).await;
+    // Successful sign-ins are taken back in Redis too.
+    a.register("ann@example.com", "ann").await;
+    for _ in 0..4 {
+        let ok = login(&a, "ann@example.com", "correct horse").await;
+        assert_eq!(ok.body["data"]["login"]["__typename"], "AuthPayload", "{}", ok.body);
+    }
     for app in [&a, &b, &a] {
         let r = login(app, "ann@example.com", "wrong password").await;
         assert_eq!(code(&r.body), "UNAUTHENTICATED", "{}", r.body);

@@ -188,6 +188,25 @@ async fn a_code_is_accepted_once() {
 }
 
 #[tokio::test]
+async fn signing_in_with_two_factor_on_several_devices_is_not_limited() {
+    // The per-account limit counts wrong codes only: Ann signs in on more devices than it allows
+    // attempts, each with a right code, and is never refused.
+    let app = TestApp::spawn_with(&[("RATE_LIMIT_2FA_PER_ACCOUNT", "2/300")]).await;
+    let (_, _, _, codes) = ann_with_2fa(&app).await;
+    for recovery in codes.iter().take(4) {
+        let token = challenge(&app).await;
+        let body = verify(&app, &token, recovery).await;
+        assert!(body["data"]["verifyTwoFactor"]["accessToken"].is_string(), "{body}");
+    }
+    let token = challenge(&app).await;
+    for _ in 0..2 {
+        assert_eq!(code(&verify(&app, &token, "123456").await), "UNAUTHENTICATED");
+    }
+    let limited = verify(&app, &token, &codes[5]).await;
+    assert_eq!(code(&limited), "TOO_MANY_REQUESTS", "{limited}");
+}
+
+#[tokio::test]
 async fn recovery_codes_work_once_each() {
     let app = TestApp::spawn().await;
     let (_ann, _secret, _step, codes) = ann_with_2fa(&app).await;
