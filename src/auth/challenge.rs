@@ -76,6 +76,11 @@ impl ChallengeTokens {
         if data.claims.typ != TYP {
             return Err(AppError::unauthenticated("Invalid two-factor challenge"));
         }
+        if super::has_expired(data.claims.exp) {
+            return Err(AppError::unauthenticated(
+                "The two-factor challenge expired; sign in with your password again",
+            ));
+        }
         Ok(data.claims.sub)
     }
 }

@@ -63,6 +63,9 @@ impl StreamTokens {
         let claims = decode::<StreamClaims>(token, &self.decoding, &validation)
             .map_err(|_| AppError::unauthenticated("Invalid or expired stream token"))?
             .claims;
+        if super::has_expired(claims.exp) {
+            return Err(AppError::unauthenticated("Invalid or expired stream token"));
+        }
         if claims.typ != TYP || claims.trk != track_id {
             return Err(AppError::unauthenticated(
                 "This stream token is for another track",

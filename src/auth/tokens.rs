@@ -89,6 +89,9 @@ impl TokenService {
         if data.claims.typ != "access" {
             return Err(AppError::unauthenticated("Invalid access token"));
         }
+        if super::has_expired(data.claims.exp) {
+            return Err(AppError::unauthenticated("Access token expired"));
+        }
         Ok(data.claims)
     }
 

@@ -181,6 +181,17 @@ async fn expired_access_token_is_unauthenticated() {
     );
 }
 
+#[tokio::test]
+async fn an_access_token_is_refused_from_the_millisecond_it_expires() {
+    let app = TestApp::spawn_with(&[("ACCESS_TOKEN_TTL_SECS", "1")]).await;
+    let session = app.register("ms@example.com", "millis").await;
+    let exp = crate::helpers::jwt_exp(&session.access);
+    // 300 ms into the second after expiry: jsonwebtoken alone still accepts it.
+    crate::helpers::sleep_until_after(exp, 300).await;
+    let body = app.gql(Some(&session.access), ME, json!({})).await;
+    assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
+}
+
 const REFRESH: &str = "mutation($t: String!) { refreshTokens(refreshToken: $t) { accessToken refreshToken expiresIn user { id email } } }";
 
 #[tokio::test]

@@ -426,3 +426,23 @@ impl WsClient {
             .await;
     }
 }
+
+/// The `exp` claim (Unix seconds) of a JWT, read without checking it.
+pub fn jwt_exp(token: &str) -> i64 {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT has a payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url payload");
+    let claims: Value = serde_json::from_slice(&bytes).expect("JSON claims");
+    claims["exp"].as_i64().expect("exp claim")
+}
+
+/// Sleeps until `ms` milliseconds after the Unix second `exp` began.
+pub async fn sleep_until_after(exp: i64, ms: i64) {
+    let target = exp * 1000 + ms;
+    let now = chrono::Utc::now().timestamp_millis();
+    if target > now {
+        tokio::time::sleep(Duration::from_millis((target - now) as u64)).await;
+    }
+}

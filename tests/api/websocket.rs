@@ -222,6 +222,19 @@ async fn expired_access_token_closes_the_socket_with_4403() {
 }
 
 #[tokio::test]
+async fn an_expired_token_is_never_acknowledged() {
+    let app = TestApp::spawn_with(&[("ACCESS_TOKEN_TTL_SECS", "1")]).await;
+    let s = app.register("expack@example.com", "expack").await;
+    let exp = crate::helpers::jwt_exp(&s.access);
+    crate::helpers::sleep_until_after(exp, 300).await;
+    let mut ws = WsClient::connect(&app, "graphql-transport-ws").await;
+    ws.send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", s.access) } }))
+        .await;
+    let (code, _) = ws.expect_close().await;
+    assert_eq!(code, Some(4403), "closed without an ack");
+}
+
+#[tokio::test]
 async fn legacy_graphql_ws_protocol() {
     let app = TestApp::spawn().await;
     let s = app.register("legacy@example.com", "legacy").await;
