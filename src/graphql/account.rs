@@ -132,17 +132,15 @@ impl AccountMutation {
         let outcome = accounts::login(ctx.state()?, &input.email, &input.password).await?;
         // The password was right (a second factor may still be asked for).
         security::succeeded(ctx, &hits).await?;
-        Ok(
-            match outcome {
-                LoginOutcome::Session(session) => {
-                    let (tokens, user) = *session;
-                    LoginResult::AuthPayload(Box::new(AuthPayload::new(tokens, user)))
-                }
-                LoginOutcome::TwoFactorRequired { challenge_token } => {
-                    LoginResult::TwoFactorChallenge(TwoFactorChallenge { challenge_token })
-                }
-            },
-        )
+        Ok(match outcome {
+            LoginOutcome::Session(session) => {
+                let (tokens, user) = *session;
+                LoginResult::AuthPayload(Box::new(AuthPayload::new(tokens, user)))
+            }
+            LoginOutcome::TwoFactorRequired { challenge_token } => {
+                LoginResult::TwoFactorChallenge(TwoFactorChallenge { challenge_token })
+            }
+        })
     }
 
     /// Rotates the refresh token: the one presented stops working. Presenting an already used

@@ -59,7 +59,8 @@ pub fn check(
         };
         let is_selected = selected.is_some_and(|s| std::ptr::eq(s, &operation.node));
         if let Some(root) = root
-            && let Err(e) = walk.selection_set(root, &operation.node.selection_set.node, is_selected)
+            && let Err(e) =
+                walk.selection_set(root, &operation.node.selection_set.node, is_selected)
         {
             return Some(e);
         }
@@ -286,7 +287,14 @@ mod tests {
 
     #[test]
     fn literals_are_parsed_as_the_resolver_would() {
-        assert!(refused("{ tracks(first: 5) { totalCount } }", serde_json::json!({}), 0).is_none());
+        assert!(
+            refused(
+                "{ tracks(first: 5) { totalCount } }",
+                serde_json::json!({}),
+                0
+            )
+            .is_none()
+        );
         let big = refused(
             "{ tracks(first: 99999999999) { totalCount } }",
             serde_json::json!({}),
@@ -294,14 +302,15 @@ mod tests {
         )
         .expect("out of range");
         assert!(big.starts_with("\"first\""), "{big}");
-        let uuid = refused("{ track(id: \"nope\") { id } }", serde_json::json!({}), 0)
-            .expect("bad uuid");
+        let uuid =
+            refused("{ track(id: \"nope\") { id } }", serde_json::json!({}), 0).expect("bad uuid");
         assert!(uuid.starts_with("\"id\""), "{uuid}");
     }
 
     #[test]
     fn variables_and_defaults_are_parsed_too() {
-        let q = "query($n: Int, $id: UUID!) { tracks(first: $n) { totalCount } track(id: $id) { id } }";
+        let q =
+            "query($n: Int, $id: UUID!) { tracks(first: $n) { totalCount } track(id: $id) { id } }";
         let good = serde_json::json!({ "n": 3, "id": "6b1f5a3e-7c1d-4b8e-9a55-2f0e5b7d9c11" });
         assert!(refused(q, good, 0).is_none());
         let bad = serde_json::json!({ "n": 3, "id": "6b1f5a3e" });
@@ -321,11 +330,18 @@ mod tests {
     #[test]
     fn uploads_must_be_files_of_the_request_each_used_once() {
         let q = "mutation($f: Upload!, $i: UploadTrackInput!) { uploadTrack(input: $i, file: $f) { id } }";
-        let input = serde_json::json!({ "name": "a", "artistId": "6b1f5a3e-7c1d-4b8e-9a55-2f0e5b7d9c11" });
+        let input =
+            serde_json::json!({ "name": "a", "artistId": "6b1f5a3e-7c1d-4b8e-9a55-2f0e5b7d9c11" });
         let vars = |f: &str| serde_json::json!({ "f": f, "i": input });
         assert!(refused(q, vars("#__graphql_file__:0"), 1).is_none());
-        assert!(refused(q, vars("#__graphql_file__:0"), 0).is_some(), "no file sent");
-        assert!(refused(q, vars("#__graphql_file__:x"), 1).is_some(), "not an index");
+        assert!(
+            refused(q, vars("#__graphql_file__:0"), 0).is_some(),
+            "no file sent"
+        );
+        assert!(
+            refused(q, vars("#__graphql_file__:x"), 1).is_some(),
+            "not an index"
+        );
         assert!(refused(q, vars("plain text"), 1).is_some());
         let twice = "mutation($f: Upload!, $i: UploadTrackInput!) { a: uploadTrack(input: $i, file: $f) { id } b: uploadTrack(input: $i, file: $f) { id } }";
         let reason = refused(twice, vars("#__graphql_file__:0"), 1).expect("used twice");

@@ -58,7 +58,9 @@ impl PlaybackState {
     }
     /// Rooms only: playback is held until these connected members report ready (see
     /// `reportPlaybackStatus`); empty when not waiting.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)"
+    )]
     async fn waiting_for(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
         let Some(hold) = self.extras().and_then(|e| e.hold.as_ref()) else {
             return Ok(Vec::new());

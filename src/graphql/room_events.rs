@@ -50,17 +50,23 @@ impl RoomSnapshot {
         &self.playback
     }
     /// The queue in play order.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)"
+    )]
     async fn queue(&self) -> &[QueueItem] {
         &self.queue
     }
     /// Members in the order they joined.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)"
+    )]
     async fn members(&self) -> &[RoomMember] {
         &self.members
     }
     /// Members typing right now.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)"
+    )]
     async fn typing(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
         Ok(room_loaders::users(ctx, &self.typing)
             .await?

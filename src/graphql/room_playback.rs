@@ -164,7 +164,9 @@ impl RoomPlaybackMutation {
     }
 
     /// Any member: adds a track at the end of the queue; returns the queue.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)"
+    )]
     async fn enqueue_track(
         &self,
         ctx: &Context<'_>,
@@ -177,7 +179,9 @@ impl RoomPlaybackMutation {
     }
 
     /// Whoever added the item, or anyone who controls playback: takes it off the queue.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)"
+    )]
     async fn remove_queue_item(
         &self,
         ctx: &Context<'_>,
@@ -190,7 +194,9 @@ impl RoomPlaybackMutation {
     }
 
     /// Those who control playback: moves an item to `position` (0 plays next).
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)"
+    )]
     async fn move_queue_item(
         &self,
         ctx: &Context<'_>,

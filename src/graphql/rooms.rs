@@ -137,7 +137,9 @@ impl Room {
         self.0.skip_vote_percent
     }
     /// Who joined, in the order they joined, and whether they are connected now.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)"
+    )]
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RoomMember>> {
         Ok(room_loaders::members(ctx, self.0.id)
             .await?
@@ -164,7 +166,9 @@ impl Room {
         Ok(PlaybackState::room(playback, track))
     }
     /// What plays next, in order.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)"
+    )]
     async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<QueueItem>> {
         Ok(room_loaders::queue(ctx, self.0.id)
             .await?
@@ -173,7 +177,9 @@ impl Room {
             .collect())
     }
     /// Members typing in the chat right now.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)"
+    )]
     async fn typing(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
         let ids = ctx.state()?.rooms.typing.typing_in(self.0.id);
         Ok(room_loaders::users(ctx, &ids)

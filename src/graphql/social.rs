@@ -83,7 +83,9 @@ impl SocialQuery {
     }
 
     /// Pending requests to (`INCOMING`) or from (`OUTGOING`) the viewer, newest first.
-    #[graphql(complexity = "crate::graphql::connection::bounded_cost(crate::service::social::REQUESTS_LISTED as usize, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::connection::bounded_cost(crate::service::social::REQUESTS_LISTED as usize, child_complexity)"
+    )]
     async fn friend_requests(
         &self,
         ctx: &Context<'_>,

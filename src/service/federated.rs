@@ -12,10 +12,20 @@
 //! *verified* email matching an existing account links the identity to that account; an
 //! unverified email is refused (it never signs into, or creates, an account with that email);
 //! a new email creates a user with `provider = "google"` and no password.
+//!
+//! Linking hands the account to whoever proved the address. Nobody ever proved the address of
+//! an account made with `register` (anyone can register someone else's email and wait for its
+//! owner to sign in with Google), so linking such an account removes its password and
+//! two-factor setup and ends every one of its sessions, in the same transaction as the link:
+//! whoever created it can no longer get in. Access tokens already issued stay valid until they
+//! expire (`ACCESS_TOKEN_TTL_SECS`).
 
 use chrono::{Duration, Utc};
 use entity::{oidc_login_state, user, user_identity};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    TransactionTrait, sea_query::Expr,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -23,6 +33,7 @@ use super::{
     account_input::{Email, Username},
     accounts,
     sessions::{self, IssuedTokens},
+    two_factor,
 };
 use crate::{
     auth::{oidc::VerifiedIdentity, random_token},
@@ -199,14 +210,50 @@ async fn link_or_create(state: &AppState, identity: &VerifiedIdentity) -> AppRes
         email: Set(Some(email.as_str().to_owned())),
         created_at: Set(Utc::now()),
     };
-    match link.insert(&state.db).await {
-        Ok(_) => Ok(user),
+    let txn = state.db.begin().await?;
+    let claimed = has_unproven_credentials(&user);
+    if claimed {
+        remove_credentials(&txn, user.id).await?;
+    }
+    match link.insert(&txn).await {
+        Ok(_) => {
+            txn.commit().await?;
+            if claimed {
+                tracing::warn!(user_id = %user.id, "an account's email was proven through Google sign-in: its password, two-factor setup and sessions were removed");
+                return Ok(accounts::find(&state.db, user.id).await?.unwrap_or(user));
+            }
+            Ok(user)
+        }
         // A concurrent sign-in linked this identity first: use its link.
-        Err(e) if is_unique_violation(&e) => linked_user(state, identity)
-            .await?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("identity link vanished"))),
+        Err(e) if is_unique_violation(&e) => {
+            txn.rollback().await?;
+            linked_user(state, identity)
+                .await?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("identity link vanished")))
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether the account can be entered by means its email's owner never vouched for: a password
+/// or a second factor set up by whoever registered it.
+fn has_unproven_credentials(user: &user::Model) -> bool {
+    user.password_hash.is_some() || user.two_factor_enabled
+}
+
+/// Removes the password and the two-factor setup, and ends every session.
+async fn remove_credentials(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<()> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::PasswordHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    two_factor::remove(db, user_id).await?;
+    sessions::revoke_all(db, user_id).await
 }
 
 fn is_unique_violation(err: &DbErr) -> bool {

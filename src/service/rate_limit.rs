@@ -332,11 +332,8 @@ impl RedisCounters {
             return false;
         }
         let mut conn = self.manager.clone();
-        let result: redis::RedisResult<i64> = self
-            .decr_script
-            .key(counter)
-            .invoke_async(&mut conn)
-            .await;
+        let result: redis::RedisResult<i64> =
+            self.decr_script.key(counter).invoke_async(&mut conn).await;
         result.is_ok()
     }
 

@@ -136,17 +136,22 @@ pub async fn disable(state: &AppState, user_id: Uuid, code: &str) -> AppResult<(
         return Err(wrong_code());
     }
     let txn = state.db.begin().await?;
-    user_two_factor::Entity::delete_by_id(user.id)
-        .exec(&txn)
-        .await?;
-    recovery_code::Entity::delete_many()
-        .filter(recovery_code::Column::UserId.eq(user.id))
-        .exec(&txn)
-        .await?;
-    set_enabled(&txn, user.id, false).await?;
+    remove(&txn, user.id).await?;
     txn.commit().await?;
     announce_profile(state, user.id).await;
     Ok(())
+}
+
+/// Removes the secret and recovery codes and turns 2FA off.
+pub async fn remove(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<()> {
+    user_two_factor::Entity::delete_by_id(user_id)
+        .exec(db)
+        .await?;
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    set_enabled(db, user_id, false).await
 }
 
 /// The challenge `login` returns when the password was right and 2FA is on.

@@ -41,8 +41,7 @@ async fn artist_count(app: &TestApp, token: &str) -> i64 {
         .unwrap_or_else(|| panic!("{body}"))
 }
 
-const CREATE_THEN_BAD_INT: &str =
-    "mutation { createArtist(input: { name: \"zz\" }) { id tracks(first: 99999999999) { totalCount } } }";
+const CREATE_THEN_BAD_INT: &str = "mutation { createArtist(input: { name: \"zz\" }) { id tracks(first: 99999999999) { totalCount } } }";
 
 #[tokio::test]
 async fn an_invalid_literal_refuses_the_whole_document_before_it_runs() {
@@ -53,7 +52,12 @@ async fn an_invalid_literal_refuses_the_whole_document_before_it_runs() {
     assert_refused_on(&body, "first");
     assert_eq!(artist_count(&app, &s.access).await, 0, "nothing ran");
 
-    let (status, body) = post(&app, &s.access, json!({ "query": "{ track(id: \"not-a-uuid\") { id } }" })).await;
+    let (status, body) = post(
+        &app,
+        &s.access,
+        json!({ "query": "{ track(id: \"not-a-uuid\") { id } }" }),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_refused_on(&body, "id");
     let nested = "mutation { updatePlayback(input: { trackId: \"x\", positionMs: 0, isPlaying: true }) { version } }";
@@ -103,11 +107,15 @@ async fn over_websocket_an_invalid_value_is_an_error_message_and_nothing_runs() 
     ws.subscribe("1", CREATE_THEN_BAD_INT, json!({})).await;
     let reply = ws.next_for("1").await;
     assert_eq!(reply["type"], "error", "{reply}");
-    assert_eq!(reply["payload"][0]["extensions"]["code"], "BAD_USER_INPUT", "{reply}");
+    assert_eq!(
+        reply["payload"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{reply}"
+    );
     assert_eq!(artist_count(&app, &s.access).await, 0);
 }
 
-const UPLOAD_BY_VARIABLE: &str = "mutation($f: Upload!, $i: UploadTrackInput!) { uploadTrack(input: $i, file: $f) { id } }";
+const UPLOAD_BY_VARIABLE: &str =
+    "mutation($f: Upload!, $i: UploadTrackInput!) { uploadTrack(input: $i, file: $f) { id } }";
 
 #[tokio::test]
 async fn a_json_string_posing_as_a_file_is_refused_over_http_and_websocket() {
@@ -115,7 +123,11 @@ async fn a_json_string_posing_as_a_file_is_refused_over_http_and_websocket() {
     let s = app.register("posing@example.com", "posing").await;
     let artist = crate::uploads::create_artist(&app, &s, "Posers").await;
     let input = json!({ "name": "fake", "artistId": artist });
-    for reference in ["#__graphql_file__:0", "#__graphql_file__:x", "#__graphql_file__:99"] {
+    for reference in [
+        "#__graphql_file__:0",
+        "#__graphql_file__:x",
+        "#__graphql_file__:99",
+    ] {
         let variables = json!({ "f": reference, "i": input });
         let (status, body) = post(
             &app,
@@ -135,7 +147,10 @@ async fn a_json_string_posing_as_a_file_is_refused_over_http_and_websocket() {
         ws.subscribe(id, UPLOAD_BY_VARIABLE, variables).await;
         let reply = ws.next_for(id).await;
         assert_eq!(reply["type"], "error", "{reply}");
-        assert_eq!(reply["payload"][0]["extensions"]["field"], "file", "{reply}");
+        assert_eq!(
+            reply["payload"][0]["extensions"]["field"], "file",
+            "{reply}"
+        );
     }
     ws.subscribe("3", "{ serverTime }", json!({})).await;
     assert_eq!(ws.next_for("3").await["type"], "next");
@@ -161,11 +176,19 @@ async fn one_staged_file_goes_to_one_argument_only() {
     // One file mapped to many variables (each path would reopen the file).
     let many = "mutation($f: Upload!, $g: Upload!, $i: UploadTrackInput!) { a: uploadTrack(input: $i, file: $f) { id } b: uploadTrack(input: $i, file: $g) { id } }";
     let operations = json!({ "query": many, "variables": { "f": null, "g": null, "i": input } });
-    let paths: Vec<String> = (0..2000).map(|_| "variables.f".to_owned()).chain(["variables.g".to_owned()]).collect();
+    let paths: Vec<String> = (0..2000)
+        .map(|_| "variables.f".to_owned())
+        .chain(["variables.g".to_owned()])
+        .collect();
     let (boundary, body) = multipart(&operations, &json!({ "0": paths }), &part);
     let (status, body) = send_multipart(&app, Some(&s.access), &boundary, body).await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
-    let tracks = app.gql(Some(&s.access), "{ tracks { totalCount } }", json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    let tracks = app
+        .gql(Some(&s.access), "{ tracks { totalCount } }", json!({}))
+        .await;
     assert_eq!(tracks["data"]["tracks"]["totalCount"], 0, "{tracks}");
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use reqwest::{Url, redirect::Policy};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
 use crate::{
@@ -333,9 +334,7 @@ async fn a_verified_email_signs_into_the_existing_account() {
         .await;
     assert_eq!(me["data"]["me"]["id"], ann.user_id.as_str(), "{me}");
     assert_eq!(me["data"]["me"]["username"], "ann", "the profile is kept");
-    // The password still works, and the Google identity now signs in with loginWithGoogle too.
-    let login = app.login("ann@example.com", "correct horse").await;
-    assert_eq!(login["data"]["login"]["__typename"], "AuthPayload");
+    // The Google identity now signs in with loginWithGoogle too.
     let token = provider.id_token(&Identity::new("google-ann", "ann@example.com"), Tweak::None);
     let body = app
         .gql(None, LOGIN_WITH_GOOGLE, json!({ "t": token }))
@@ -346,6 +345,93 @@ async fn a_verified_email_signs_into_the_existing_account() {
         "{body}"
     );
     assert_eq!(user_count(&app).await, 1);
+}
+
+/// Account pre-hijacking: Mallory registers Ann's email with her own password (and two-factor
+/// authentication), before Ann ever signs up. When Ann signs in with Google, the account becomes
+/// hers alone: Mallory's password, second factor and sessions are gone.
+#[tokio::test]
+async fn linking_an_unproven_account_locks_out_whoever_registered_it() {
+    let provider = Provider::start().await;
+    let app = spawn(&provider).await;
+    let mallory = app.register("ann@example.com", "mallory").await;
+    let setup = app
+        .gql(
+            Some(&mallory.access),
+            "mutation { beginTwoFactorSetup { secret } }",
+            json!({}),
+        )
+        .await;
+    let secret = setup["data"]["beginTwoFactorSetup"]["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{setup}"))
+        .to_owned();
+    let totp = totp_rs::Builder::new()
+        .with_secret(
+            totp_rs::Secret::try_from_base32(&secret)
+                .expect("base32")
+                .as_bytes()
+                .to_vec(),
+        )
+        .build()
+        .expect("totp")
+        .generate(chrono::Utc::now().timestamp() as u64)
+        .to_string();
+    let on = app
+        .gql(
+            Some(&mallory.access),
+            "mutation($c: String!) { enableTwoFactor(code: $c) { recoveryCodes } }",
+            json!({ "c": totp }),
+        )
+        .await;
+    assert!(
+        on["data"]["enableTwoFactor"]["recoveryCodes"].is_array(),
+        "{on}"
+    );
+
+    provider.sign_in_next(Identity::new("google-ann", "ann@example.com"), Tweak::None);
+    let cb = start(&app).await;
+    let tokens = fragment_tokens(&finish(&app, &cb, Some(&cb.cookie)).await);
+    let me = app
+        .gql(
+            Some(&tokens["accessToken"]),
+            "{ me { id twoFactorEnabled } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me["data"]["me"]["id"], mallory.user_id.as_str(), "{me}");
+    assert_eq!(me["data"]["me"]["twoFactorEnabled"], false, "{me}");
+
+    // Mallory's password no longer signs in (not even to a two-factor challenge)…
+    let login = app.login("ann@example.com", "correct horse").await;
+    assert_eq!(code(&login), "UNAUTHENTICATED", "{login}");
+    // …her session's refresh token is dead…
+    let refresh = app
+        .gql(
+            None,
+            "mutation($t: String!) { refreshTokens(refreshToken: $t) { accessToken } }",
+            json!({ "t": mallory.refresh }),
+        )
+        .await;
+    assert_eq!(code(&refresh), "UNAUTHENTICATED", "{refresh}");
+    // …and her recovery codes are gone with the second factor.
+    let rows = entity::recovery_code::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(rows, 0);
+    // Ann's own Google session keeps working.
+    let again = app
+        .gql(
+            None,
+            "mutation($t: String!) { refreshTokens(refreshToken: $t) { accessToken } }",
+            json!({ "t": tokens["refreshToken"] }),
+        )
+        .await;
+    assert!(
+        again["data"]["refreshTokens"]["accessToken"].is_string(),
+        "{again}"
+    );
 }
 
 #[tokio::test]

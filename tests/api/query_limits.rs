@@ -297,9 +297,17 @@ async fn lists_cost_their_page_size_so_nested_pages_are_refused() {
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     }
     let by_variable = "query($n: Int) { tracks(first: $n) { nodes { artist { tracks(first: $n) { nodes { id } } } } } }";
-    let (status, body) = post(&app, json!({ "query": by_variable, "variables": { "n": 100 } })).await;
+    let (status, body) = post(
+        &app,
+        json!({ "query": by_variable, "variables": { "n": 100 } }),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = post(&app, json!({ "query": by_variable, "variables": { "n": 5 } })).await;
+    let (status, body) = post(
+        &app,
+        json!({ "query": by_variable, "variables": { "n": 5 } }),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     // The same shape with one page of one costs next to nothing.
     let (status, body) = post(

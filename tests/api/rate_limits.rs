@@ -101,7 +101,11 @@ async fn successful_sign_ins_do_not_count() {
     // Many devices sign in: none is refused.
     for _ in 0..6 {
         let ok = login(&app, "ann@example.com", "correct horse").await;
-        assert_eq!(ok.body["data"]["login"]["__typename"], "AuthPayload", "{}", ok.body);
+        assert_eq!(
+            ok.body["data"]["login"]["__typename"], "AuthPayload",
+            "{}",
+            ok.body
+        );
     }
     // Failures still count, and the budget is the documented one.
     for _ in 0..2 {
@@ -361,7 +365,11 @@ async fn with_redis_instances_share_their_counters() {
     a.register("ann@example.com", "ann").await;
     for _ in 0..4 {
         let ok = login(&a, "ann@example.com", "correct horse").await;
-        assert_eq!(ok.body["data"]["login"]["__typename"], "AuthPayload", "{}", ok.body);
+        assert_eq!(
+            ok.body["data"]["login"]["__typename"], "AuthPayload",
+            "{}",
+            ok.body
+        );
     }
     for app in [&a, &b, &a] {
         let r = login(app, "ann@example.com", "wrong password").await;

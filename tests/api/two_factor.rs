@@ -196,11 +196,17 @@ async fn signing_in_with_two_factor_on_several_devices_is_not_limited() {
     for recovery in codes.iter().take(4) {
         let token = challenge(&app).await;
         let body = verify(&app, &token, recovery).await;
-        assert!(body["data"]["verifyTwoFactor"]["accessToken"].is_string(), "{body}");
+        assert!(
+            body["data"]["verifyTwoFactor"]["accessToken"].is_string(),
+            "{body}"
+        );
     }
     let token = challenge(&app).await;
     for _ in 0..2 {
-        assert_eq!(code(&verify(&app, &token, "123456").await), "UNAUTHENTICATED");
+        assert_eq!(
+            code(&verify(&app, &token, "123456").await),
+            "UNAUTHENTICATED"
+        );
     }
     let limited = verify(&app, &token, &codes[5]).await;
     assert_eq!(code(&limited), "TOO_MANY_REQUESTS", "{limited}");
