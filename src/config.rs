@@ -55,6 +55,12 @@ pub struct MediaConfig {
     pub max_upload_bytes: u64,
     /// How long a `Track.streamUrl` token stays valid.
     pub stream_token_ttl: Duration,
+    /// Files probed at once; the others wait their turn.
+    pub probe_concurrency: usize,
+    /// Longest a probe may take before the file is refused.
+    pub probe_timeout: Duration,
+    /// Audio decoded in full at the start of a file; past it, packets are only demuxed.
+    pub probe_decode: Duration,
 }
 
 #[derive(Clone)]
@@ -183,6 +189,9 @@ impl Config {
                     "STREAM_TOKEN_TTL_SECS",
                     6 * 3600,
                 )?),
+                probe_concurrency: parse(src, "PROBE_CONCURRENCY", default_probe_concurrency())?,
+                probe_timeout: Duration::from_millis(parse(src, "PROBE_TIMEOUT_MS", 20_000)?),
+                probe_decode: Duration::from_secs(parse(src, "PROBE_DECODE_SECS", 1800)?),
             },
             security: SecurityConfig::load(src, app_env)?,
             rooms: RoomSettings::load(src)?,
@@ -195,6 +204,9 @@ impl Config {
         }
         if config.media.max_upload_bytes == 0 || config.media.stream_token_ttl.is_zero() {
             bail!("MAX_UPLOAD_BYTES / STREAM_TOKEN_TTL_SECS: must be at least 1");
+        }
+        if config.media.probe_concurrency == 0 || config.media.probe_timeout.is_zero() {
+            bail!("PROBE_CONCURRENCY / PROBE_TIMEOUT_MS: must be at least 1");
         }
         if config.ws_keepalive_interval.is_zero() || config.ws_init_timeout.is_zero() {
             bail!("WS_KEEPALIVE_MS / WS_INIT_TIMEOUT_MS: must be at least 1");
@@ -284,6 +296,11 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
         opts.mode(0o600);
     }
     opts.open(path)?.write_all(contents.as_bytes())
+}
+
+/// One probe per CPU but one, so that a burst of uploads leaves a core to everything else.
+fn default_probe_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }
 
 #[cfg(test)]

@@ -133,7 +133,7 @@ async fn import_one(
         .and_then(|n| n.to_str())
         .unwrap_or("audio")
         .to_owned();
-    let info = catalog::probe_file(path, &filename)
+    let info = catalog::probe_file(state, path, &filename)
         .await
         .map_err(|e| e.public_message())?;
     let title = info.tags.title.clone().unwrap_or_else(|| {

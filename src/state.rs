@@ -14,7 +14,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{StreamTokens, TokenService},
     config::Config,
-    media::MediaStore,
+    media::{MediaStore, Prober},
     realtime::{EventBus, Presence, RoomRuntime},
 };
 // Account security (issue 6).
@@ -40,6 +40,8 @@ pub struct App {
     pub rooms: RoomRuntime,
     pub started_at: Instant,
     pub media: MediaStore,
+    /// Probes uploaded audio, a bounded number at a time.
+    pub prober: Prober,
     pub stream_tokens: StreamTokens,
     /// SQL statements run since start-up (`/metrics`; the N+1 tests read it too).
     pub db_statements: Arc<AtomicU64>,
@@ -67,6 +69,7 @@ impl AppState {
                 config.media.stream_token_ttl,
             ),
             media,
+            prober: Prober::new(&config.media),
             db_statements,
             bus: EventBus::new(256),
             presence: Arc::new(Presence::default()),

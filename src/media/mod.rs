@@ -2,8 +2,10 @@
 
 mod mp4_edit;
 pub mod probe;
+pub mod prober;
 pub mod range;
 pub mod serve;
 pub mod storage;
 
+pub use prober::Prober;
 pub use storage::{MediaStore, StagedUpload, StagedUploads};

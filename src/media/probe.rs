@@ -2,10 +2,17 @@
 //!
 //! The file's own bytes decide, never its name or the client's `Content-Type`. Every packet is
 //! demuxed and counted, so durations are exact even for VBR MP3 without a Xing header (whose
-//! header-based estimate can be far off), and every packet that has a decoder is decoded, so a
-//! renamed text file or a corrupt stream is refused. Blocking: call it from `spawn_blocking`.
+//! header-based estimate can be far off), and the packets of the first [`Budget::decode`] of
+//! audio are decoded too, so a renamed text file or a corrupt stream is refused. Past that,
+//! packets are only demuxed: decoding costs far more, and a long low-bitrate file (hours of
+//! audio in a few megabytes) would otherwise hold a core for a minute. A probe that passes its
+//! deadline stops and refuses the file. Blocking: call it from `spawn_blocking`.
 
-use std::{fs::File, path::Path};
+use std::{
+    fs::File,
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use symphonia::core::{
     codecs::audio::{
@@ -47,8 +54,31 @@ pub struct NotAudio(pub String);
 /// Share of packets allowed to fail decoding before the file counts as corrupt.
 const MAX_BAD_PACKET_RATIO: f64 = 0.02;
 
+/// Packets between two looks at the clock.
+const CLOCK_EVERY: u64 = 256;
+
+/// How much work one probe may do.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// When the probe gives up and refuses the file.
+    pub deadline: Instant,
+    /// Audio decoded in full from the start of the file.
+    pub decode: Duration,
+}
+
+impl Budget {
+    /// Room enough for any file in the tests.
+    #[cfg(test)]
+    fn generous() -> Self {
+        Self {
+            deadline: Instant::now() + Duration::from_secs(600),
+            decode: Duration::from_secs(3600),
+        }
+    }
+}
+
 /// Probes the file at `path`. `extension` (from the client's file name) is only a hint.
-pub fn probe(path: &Path, extension: Option<&str>) -> Result<AudioInfo, NotAudio> {
+pub fn probe(path: &Path, extension: Option<&str>, budget: Budget) -> Result<AudioInfo, NotAudio> {
     let file = File::open(path).map_err(|_| NotAudio("The file could not be read".into()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size == 0 {
@@ -104,7 +134,13 @@ pub fn probe(path: &Path, extension: Option<&str>) -> Result<AudioInfo, NotAudio
     let mut end_ts: i64 = 0;
     let mut packets: u64 = 0;
     let mut bad_packets: u64 = 0;
+    let decode_frames = ms_to_frames(time_base, budget.decode);
     loop {
+        if packets % CLOCK_EVERY == CLOCK_EVERY - 1 && Instant::now() > budget.deadline {
+            return Err(NotAudio(
+                "The file takes too long to read; upload a shorter or less fragmented file".into(),
+            ));
+        }
         let packet = match reader.next_packet() {
             Ok(Some(packet)) => packet,
             Ok(None) => break,
@@ -130,7 +166,8 @@ pub fn probe(path: &Path, extension: Option<&str>) -> Result<AudioInfo, NotAudio
             first_ts = Some(first_ts.map_or(start, |f| f.min(start)));
             end_ts = end_ts.max(end);
         }
-        if let Some(decoder) = decoder.as_mut()
+        let within_budget = first_ts.is_none_or(|first| end_ts - first <= decode_frames);
+        if let Some(decoder) = decoder.as_mut().filter(|_| within_budget)
             && decoder.decode(&packet).is_err()
         {
             bad_packets += 1;
@@ -207,6 +244,15 @@ fn name_format(
     })
 }
 
+/// The number of time-base units in `span` (saturating).
+fn ms_to_frames(time_base: TimeBase, span: Duration) -> i64 {
+    let (numer, denom) = (
+        u128::from(time_base.numer.get()),
+        u128::from(time_base.denom.get()),
+    );
+    i64::try_from(span.as_millis() * denom / (numer * 1000).max(1)).unwrap_or(i64::MAX)
+}
+
 fn frames_to_ms(time_base: TimeBase, frames: u64) -> i64 {
     time_base
         .calc_duration(Frames::new(frames))
@@ -270,7 +316,8 @@ mod tests {
             ("tone.aac", "aac", "audio/aac"),
             ("tone.wav", "wav", "audio/wav"),
         ] {
-            let info = probe(&fixture(file), None).unwrap_or_else(|e| panic!("{file}: {e:?}"));
+            let info = probe(&fixture(file), None, Budget::generous())
+                .unwrap_or_else(|e| panic!("{file}: {e:?}"));
             eprintln!("{file}: {info:?}");
             assert_eq!((info.format, info.mime_type), (format, mime), "{file}");
             // ADTS AAC has no gapless info: its 1024 priming samples (23 ms) are real frames.
@@ -286,7 +333,8 @@ mod tests {
 
     #[test]
     fn vbr_mp3_without_xing_header_is_counted_not_estimated() {
-        let info = probe(&fixture("vbr_noxing.mp3"), Some("mp3")).expect("audio");
+        let info =
+            probe(&fixture("vbr_noxing.mp3"), Some("mp3"), Budget::generous()).expect("audio");
         eprintln!("{info:?}");
         // 1.5 s of silence then 1.5 s of noise: a bitrate-based estimate says ~4.07 s.
         assert!((3000..=3080).contains(&info.duration_ms), "{info:?}");
@@ -294,11 +342,11 @@ mod tests {
 
     #[test]
     fn tags_are_read() {
-        let info = probe(&fixture("cbr.mp3"), Some("mp3")).expect("audio");
+        let info = probe(&fixture("cbr.mp3"), Some("mp3"), Budget::generous()).expect("audio");
         assert_eq!(info.tags.title.as_deref(), Some("Blue Tone"));
         assert_eq!(info.tags.artist.as_deref(), Some("Tag Artist"));
         assert_eq!(info.tags.genre.as_deref(), Some("Jazz"));
-        let info = probe(&fixture("tone.flac"), Some("flac")).expect("audio");
+        let info = probe(&fixture("tone.flac"), Some("flac"), Budget::generous()).expect("audio");
         assert_eq!(info.tags.title.as_deref(), Some("Flac Tone"));
         assert_eq!(info.tags.genre.as_deref(), Some("Ambient"));
     }
@@ -313,15 +361,15 @@ mod tests {
             "just some text, renamed to look like audio\n".repeat(50),
         )
         .expect("write");
-        assert!(probe(&text, Some("mp3")).is_err());
+        assert!(probe(&text, Some("mp3"), Budget::generous()).is_err());
         let empty = dir.join("empty.wav");
         std::fs::write(&empty, b"").expect("write");
-        assert!(probe(&empty, Some("wav")).is_err());
+        assert!(probe(&empty, Some("wav"), Budget::generous()).is_err());
         for name in ["tone.flac", "tone.wav", "tone.m4a", "cbr.mp3"] {
             let bytes = std::fs::read(fixture(name)).expect("fixture");
             let cut = dir.join(format!("cut-{name}"));
             std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
-            let result = probe(&cut, None);
+            let result = probe(&cut, None, Budget::generous());
             eprintln!("{name} cut in half: {result:?}");
             if name != "cbr.mp3" {
                 assert!(result.is_err(), "{name} cut in half was accepted");

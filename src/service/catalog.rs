@@ -305,7 +305,7 @@ pub async fn upload_track(
             "The file is larger than the upload limit",
         ));
     }
-    let info = probe_file(&upload.path, &upload.filename).await?;
+    let info = probe_file(state, &upload.path, &upload.filename).await?;
     let name = match explicit_name {
         Some(name) => name,
         None => fallback_name(&info, &upload.filename)?,
@@ -325,16 +325,16 @@ pub async fn upload_track(
     .await
 }
 
-/// Probes an audio file off the async runtime; `filename` only hints at the format.
-pub async fn probe_file(path: &Path, filename: &str) -> AppResult<AudioInfo> {
-    let path = path.to_path_buf();
+/// Probes an audio file (off the async runtime, in turn); `filename` only hints at the format.
+pub async fn probe_file(state: &AppState, path: &Path, filename: &str) -> AppResult<AudioInfo> {
     let extension = Path::new(filename)
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    tokio::task::spawn_blocking(move || probe::probe(&path, extension.as_deref()))
+    state
+        .prober
+        .probe(path, extension)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("probe task: {e}")))?
         .map_err(|probe::NotAudio(reason)| AppError::bad_input("file", reason))
 }
 

@@ -24,5 +24,6 @@ mod schema;
 mod streaming;
 mod subscriptions;
 mod two_factor;
+mod upload_limits;
 mod uploads;
 mod websocket;
