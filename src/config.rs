@@ -178,7 +178,7 @@ impl Config {
             ws_init_timeout: Duration::from_millis(parse(src, "WS_INIT_TIMEOUT_MS", 10_000)?),
             ws_keepalive_interval: Duration::from_millis(parse(src, "WS_KEEPALIVE_MS", 15_000)?),
             graphql_max_depth: parse(src, "GRAPHQL_MAX_DEPTH", 15)?,
-            graphql_max_complexity: parse(src, "GRAPHQL_MAX_COMPLEXITY", 10_000)?,
+            graphql_max_complexity: parse(src, "GRAPHQL_MAX_COMPLEXITY", 20_000)?,
             media: MediaConfig {
                 dir: src
                     .get("MEDIA_DIR")
