@@ -1,5 +1,11 @@
 //! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, and the
 //! cross-cutting layers (request ids, tracing, CORS, compression, body limit).
+//!
+//! CORS: the allowed origins are `CORS_ORIGINS` (any in development); a preflight may ask for
+//! any request header (Apollo's `apollographql-client-*`, tracing's `traceparent`/`baggage`/
+//! `sentry-trace`, …): the answer mirrors what it asked for. Which sites may call is decided by
+//! the origin list alone; cross-origin requests carry no cookies (credentials are not allowed),
+//! only the bearer token a client chose to send.
 
 mod google;
 mod graphql;
@@ -25,7 +31,7 @@ use tower_http::{
         CompressionLayer, Predicate,
         predicate::{DefaultPredicate, NotForContentType},
     },
-    cors::{AllowOrigin, CorsLayer},
+    cors::{AllowHeaders, AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
@@ -119,15 +125,7 @@ fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST, Method::HEAD, Method::OPTIONS])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            header::RANGE,
-            header::IF_RANGE,
-            header::IF_NONE_MATCH,
-            REQUEST_ID,
-        ])
+        .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([
             REQUEST_ID,
             header::CONTENT_RANGE,

@@ -358,3 +358,64 @@ async fn overly_complex_queries_are_refused_before_running() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn preflights_allow_the_headers_clients_send() {
+    // What Apollo Client (clientAwareness, CSRF prevention) and Sentry/OpenTelemetry tracing add.
+    let asked = "apollographql-client-name,apollographql-client-version,apollo-require-preflight,\
+                 sentry-trace,baggage,traceparent,tracestate,authorization,content-type";
+    for (cors_origins, origin) in [
+        (None, "http://localhost:5173"),
+        (Some("https://app.example"), "https://app.example"),
+    ] {
+        let app = match cors_origins {
+            Some(list) => TestApp::spawn_with(&[("CORS_ORIGINS", list)]).await,
+            None => TestApp::spawn().await,
+        };
+        let preflight = app
+            .http
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", asked)
+            .send()
+            .await
+            .expect("send");
+        assert!(preflight.status().is_success(), "{}", preflight.status());
+        let headers = preflight.headers();
+        assert_eq!(headers["access-control-allow-origin"], origin);
+        let allowed: Vec<String> = headers
+            .get_all("access-control-allow-headers")
+            .iter()
+            .flat_map(|v| v.to_str().unwrap_or_default().split(','))
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        for header in asked.split(',') {
+            assert!(
+                allowed.iter().any(|a| a == header || a == "*"),
+                "{header} not allowed: {allowed:?}"
+            );
+        }
+        let methods = headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap_or_default();
+        assert!(methods.contains("POST"), "{methods}");
+    }
+    // The origin rules stay: an origin off the list gets no allow-origin.
+    let app = TestApp::spawn_with(&[("CORS_ORIGINS", "https://app.example")]).await;
+    let refused = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", asked)
+        .send()
+        .await
+        .expect("send");
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
