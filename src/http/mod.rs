@@ -22,6 +22,7 @@ use axum::{
     Router,
     extract::FromRef,
     http::{HeaderName, HeaderValue, Method, Request, header},
+    response::Response,
     routing::get,
 };
 use tower::ServiceBuilder;
@@ -103,14 +104,19 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(body_limit));
 
-    Router::new()
+    // What these answer depends on who asks (the bearer token), so caches must key on it.
+    let per_viewer = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/stream/{track_id}", get(stream::audio))
+        .route("/stream/{track_id}/metadata", get(stream::metadata))
+        .route_layer(axum::middleware::map_response(vary_on_authorization));
+
+    Router::new()
+        .merge(per_viewer)
         .route("/graphiql", get(graphql::graphiql))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
-        .route("/stream/{track_id}", get(stream::audio))
-        .route("/stream/{track_id}/metadata", get(stream::metadata))
         .route("/auth/google", get(google::start))
         .route("/auth/google/callback", get(google::callback))
         .with_state(state)
@@ -135,4 +141,13 @@ fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
             header::RETRY_AFTER,
         ])
         .max_age(Duration::from_secs(600))
+}
+
+/// Adds `Authorization` to the response's `Vary` (next to what CORS and compression add), so a
+/// browser never answers a request from a response cached for another (or no) bearer token.
+async fn vary_on_authorization(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("authorization"));
+    response
 }

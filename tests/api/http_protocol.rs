@@ -419,3 +419,36 @@ async fn preflights_allow_the_headers_clients_send() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn graphql_answers_vary_on_authorization() {
+    let app = TestApp::spawn().await;
+    let ann = app.register("ann-vary@example.com", "ann").await;
+    for token in [None, Some(ann.access.as_str())] {
+        let mut req = app
+            .http
+            .get(app.url("/graphql?query=%7B%20me%20%7B%20id%20%7D%20%7D"))
+            .header("origin", "http://localhost:5173");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("send");
+        assert_eq!(resp.status(), 200);
+        let vary = vary_of(&resp);
+        assert!(vary.contains(&"authorization".to_owned()), "{vary:?}");
+        assert!(
+            vary.contains(&"origin".to_owned()),
+            "CORS keeps its Vary: {vary:?}"
+        );
+    }
+}
+
+/// Every name listed in the response's `Vary` headers, lower-cased.
+pub fn vary_of(resp: &reqwest::Response) -> Vec<String> {
+    resp.headers()
+        .get_all("vary")
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or_default().split(','))
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect()
+}
