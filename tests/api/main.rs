@@ -17,6 +17,7 @@ mod player;
 mod presence;
 mod query_limits;
 mod rate_limits;
+mod room_access;
 mod room_playback;
 mod rooms;
 mod schema;
