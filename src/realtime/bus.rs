@@ -134,6 +134,12 @@ impl EventBus {
         self.topics.len()
     }
 
+    /// Events published on `topic` that a subscriber here has not taken yet (a slow subscriber
+    /// shows here until it reads on or lags).
+    pub fn queued(&self, topic: Topic) -> usize {
+        self.topics.get(&topic).map_or(0, |s| s.len())
+    }
+
     pub fn subscriber_count(&self, topic: Topic) -> usize {
         self.topics.get(&topic).map_or(0, |s| s.receiver_count())
     }

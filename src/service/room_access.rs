@@ -42,6 +42,13 @@ pub(super) async fn find(
         .await?)
 }
 
+/// Whether the host removed `user_id` from the room (and has not invited them back).
+pub async fn is_banned(db: &impl ConnectionTrait, room_id: Uuid, user_id: Uuid) -> AppResult<bool> {
+    Ok(find(db, room_id, user_id)
+        .await?
+        .is_some_and(|a| is_ban(&a)))
+}
+
 /// Whether this row lets its user see and join `room`.
 pub(super) fn admits(room: &room::Model, grant: &room_access::Model) -> bool {
     grant.kind == INVITED && (grant.by_host || Visibility::of(room) != Visibility::Private)

@@ -19,6 +19,7 @@ mod query_limits;
 mod rate_limits;
 mod room_access;
 mod room_playback;
+mod room_resync;
 mod rooms;
 mod schema;
 mod streaming;
