@@ -108,6 +108,13 @@ impl EventBus {
         sender.send(Item::Event(event)).unwrap_or(0)
     }
 
+    /// Tells this instance's subscribers of `topic` that they may have missed events.
+    pub(super) fn resync(&self, topic: Topic) {
+        if let Some(sender) = self.topics.get(&topic).map(|s| s.clone()) {
+            let _ = sender.send(Item::Resync);
+        }
+    }
+
     /// Tells every subscriber here that it may have missed events.
     pub(super) fn resync_all(&self) {
         let senders: Vec<_> = self.topics.iter().map(|s| s.value().clone()).collect();
