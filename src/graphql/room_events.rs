@@ -406,9 +406,10 @@ impl RoomEventsSubscription {
     ) -> async_graphql::Result<impl Stream<Item = RoomEvent> + use<>> {
         let viewer = ctx.viewer().require()?;
         let state = ctx.state()?.clone();
-        rooms::require_member(&state, viewer.user_id, room_id).await?;
-        // Subscribe before reading the snapshot, so nothing falls between the two.
+        // Subscribe before checking membership and reading the snapshot, so nothing falls
+        // between them: a removal right after the check still arrives as the viewer's MemberLeft.
         let deliveries = state.bus.subscribe(Topic::Room(room_id));
+        rooms::require_member(&state, viewer.user_id, room_id).await?;
         let counted = state.presence.subscription("roomEvents");
         let connection = room_live::connect(&state, room_id, viewer.user_id);
         let first = {
