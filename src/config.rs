@@ -39,6 +39,8 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub ws_init_timeout: Duration,
     pub ws_keepalive_interval: Duration,
+    /// Events a subscriber may fall behind by (per topic) before it is told it lagged.
+    pub event_buffer: usize,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
     pub media: MediaConfig,
@@ -177,6 +179,7 @@ impl Config {
             body_limit_bytes: parse(src, "BODY_LIMIT_BYTES", 1024 * 1024)?,
             ws_init_timeout: Duration::from_millis(parse(src, "WS_INIT_TIMEOUT_MS", 10_000)?),
             ws_keepalive_interval: Duration::from_millis(parse(src, "WS_KEEPALIVE_MS", 15_000)?),
+            event_buffer: parse(src, "EVENT_BUFFER", 256)?,
             graphql_max_depth: parse(src, "GRAPHQL_MAX_DEPTH", 15)?,
             graphql_max_complexity: parse(src, "GRAPHQL_MAX_COMPLEXITY", 20_000)?,
             media: MediaConfig {
@@ -210,6 +213,9 @@ impl Config {
         }
         if config.ws_keepalive_interval.is_zero() || config.ws_init_timeout.is_zero() {
             bail!("WS_KEEPALIVE_MS / WS_INIT_TIMEOUT_MS: must be at least 1");
+        }
+        if config.event_buffer == 0 {
+            bail!("EVENT_BUFFER: must be at least 1");
         }
         Ok(config)
     }

@@ -39,8 +39,13 @@ impl Application {
         let addr = format!("{}:{}", config.host, config.port);
         let state = prepare(config).await?;
         if let Some(url) = &state.config.security.redis_url {
-            realtime::bridge::start(&state.bus, url, &state.config.security.redis_key_prefix)
-                .await?;
+            realtime::bridge::start(
+                &state.bus,
+                url,
+                &state.config.security.redis_key_prefix,
+                &state.config.secrets.jwt_access,
+            )
+            .await?;
         }
         service::room_live::start(&state).await?;
         let listener = TcpListener::bind(&addr)

@@ -71,7 +71,7 @@ impl AppState {
             media,
             prober: Prober::new(&config.media),
             db_statements,
-            bus: EventBus::new(256),
+            bus: EventBus::new(config.event_buffer),
             presence: Arc::new(Presence::default()),
             rooms: RoomRuntime::default(),
             started_at: Instant::now(),

@@ -11,6 +11,9 @@ pub struct Model {
     /// `INVITED` or `BANNED`.
     pub kind: String,
     pub granted_by: Uuid,
+    /// Whether the room's host granted it (bans always; invitations when the inviter was the
+    /// host). Only a host's invitation admits into a `PRIVATE` room.
+    pub by_host: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -7,6 +7,7 @@ mod m20261120_000002_friends_player;
 mod m20261120_000003_catalog_library;
 mod m20261120_000004_security;
 mod m20261120_000005_rooms;
+mod m20261201_000001_invites_by_host;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000003_catalog_library::Migration),
             Box::new(m20261120_000004_security::Migration),
             Box::new(m20261120_000005_rooms::Migration),
+            Box::new(m20261201_000001_invites_by_host::Migration),
         ]
     }
 }

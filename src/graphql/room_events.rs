@@ -1,8 +1,13 @@
 //! `roomEvents(roomId)`: a member's live view of a room. The first message is a
 //! `RoomSnapshot` (room, playback, queue, members, who is typing), so a client never races a
-//! query against the stream; a subscriber that falls behind the bounded buffer gets a fresh
-//! `RoomSnapshot` instead of the events it missed. The subscription ends after `RoomClosed`, or
-//! after the subscriber's own `MemberLeft`.
+//! query against the stream; a subscriber that falls behind the bounded buffer (or whose
+//! instance may have missed events from the others) gets a fresh `RoomSnapshot` instead of the
+//! events it missed. The subscription ends after `RoomClosed`, or after the subscriber's own
+//! `MemberLeft`.
+//!
+//! The events missed may be the very ones that end the subscription, so a resync first checks
+//! that the viewer is still a member of the open room; when not, the stream ends there (with
+//! `RoomClosed`, or the viewer's own `MemberLeft`) and nothing more of the room is sent.
 
 use async_graphql::{Context, Object, SimpleObject, Subscription, Union};
 use chrono::{DateTime, Utc};
@@ -19,8 +24,10 @@ use super::{
     user::User,
 };
 use crate::{
+    error::AppError,
     realtime::{Event, RoomEvent as Domain, RoomMessage, Topic, bus::Delivery},
     service::{
+        room_access,
         room_live::{self, Snapshot},
         rooms,
     },
@@ -339,6 +346,60 @@ async fn fresh_snapshot(state: &AppState, room_id: Uuid) -> Option<RoomEvent> {
     }
 }
 
+/// What the subscription does with one delivery.
+enum Step {
+    Send(RoomEvent),
+    /// Send this, then end.
+    Last(RoomEvent),
+    End,
+    Skip,
+}
+
+impl Step {
+    /// The events to send, then `None` where the stream ends.
+    fn into_items(self) -> impl Iterator<Item = Option<RoomEvent>> {
+        let (event, ends) = match self {
+            Step::Send(event) => (Some(event), false),
+            Step::Last(event) => (Some(event), true),
+            Step::End => (None, true),
+            Step::Skip => (None, false),
+        };
+        event.map(Some).into_iter().chain(ends.then_some(None))
+    }
+}
+
+/// After missing events: a fresh snapshot while the viewer is still a member of the open room;
+/// otherwise the end, told as what ended it (fails closed: when membership cannot be read, the
+/// stream ends and the client may subscribe again).
+async fn resync(state: &AppState, room_id: Uuid, user_id: Uuid) -> Step {
+    let now = ms(&Utc::now());
+    match rooms::require_member_any(state, user_id, room_id).await {
+        Ok((room, _)) if room.closed_at.is_some() => {
+            Step::Last(RoomEvent::RoomClosed(RoomClosed {
+                room_id,
+                server_time_ms: now,
+            }))
+        }
+        Ok(_) => fresh_snapshot(state, room_id)
+            .await
+            .map_or(Step::Skip, Step::Send),
+        Err(AppError::Forbidden(_) | AppError::NotFound(_)) => {
+            let kicked = room_access::is_banned(&state.db, room_id, user_id)
+                .await
+                .unwrap_or(false);
+            Step::Last(RoomEvent::MemberLeft(MemberLeft {
+                user_id,
+                kicked,
+                server_time_ms: now,
+            }))
+        }
+        Err(e) => {
+            tracing::warn!(error = ?e, %room_id, "could not recheck a room subscriber: ending it");
+            Step::End
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct RoomEventsSubscription;
 
@@ -354,46 +415,40 @@ impl RoomEventsSubscription {
     ) -> async_graphql::Result<impl Stream<Item = RoomEvent> + use<>> {
         let viewer = ctx.viewer().require()?;
         let state = ctx.state()?.clone();
-        rooms::require_member(&state, viewer.user_id, room_id).await?;
-        // Subscribe before reading the snapshot, so nothing falls between the two.
+        // Subscribe before checking membership and reading the snapshot, so nothing falls
+        // between them: a removal right after the check still arrives as the viewer's MemberLeft.
         let deliveries = state.bus.subscribe(Topic::Room(room_id));
+        rooms::require_member(&state, viewer.user_id, room_id).await?;
         let counted = state.presence.subscription("roomEvents");
         let connection = room_live::connect(&state, room_id, viewer.user_id);
         let first = {
             let state = state.clone();
             stream::once(async move { fresh_snapshot(&state, room_id).await })
         };
+        let user_id = viewer.user_id;
         let events = deliveries.then(move |delivery| {
             let state = state.clone();
             async move {
                 match delivery {
-                    Delivery::Event(event) => Some(Ok(event)),
+                    Delivery::Event(event) => match event.as_ref() {
+                        Event::Room(message) if message.ends_subscription_of(user_id) => {
+                            Step::Last(RoomEvent::from_domain(message))
+                        }
+                        Event::Room(message) => Step::Send(RoomEvent::from_domain(message)),
+                        Event::User(_) => Step::Skip,
+                    },
                     Delivery::Lagged(missed) => {
-                        tracing::debug!(missed, %room_id, "roomEvents subscriber lagged: resending a snapshot");
-                        fresh_snapshot(&state, room_id).await.map(Err)
+                        tracing::debug!(missed, %room_id, "roomEvents subscriber lagged: resyncing");
+                        resync(&state, room_id, user_id).await
                     }
                 }
             }
         });
-        let user_id = viewer.user_id;
         let stream = first
-            .map(|s| s.map(Err))
+            .map(|snapshot| snapshot.map_or(Step::Skip, Step::Send))
             .chain(events)
-            .filter_map(future::ready)
             // Up to and including an event that ends this subscription, then stop at once.
-            .flat_map(move |item| {
-                let (event, ends) = match item {
-                    Ok(event) => match event.as_ref() {
-                        Event::Room(message) => (
-                            Some(RoomEvent::from_domain(message)),
-                            message.ends_subscription_of(user_id),
-                        ),
-                        Event::User(_) => (None, false),
-                    },
-                    Err(snapshot) => (Some(snapshot), false),
-                };
-                stream::iter(event.map(Some).into_iter().chain(ends.then_some(None)))
-            })
+            .flat_map(|step| stream::iter(step.into_items()))
             .take_while(|event| future::ready(event.is_some()))
             .filter_map(future::ready)
             .map(move |event| {

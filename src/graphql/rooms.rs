@@ -16,7 +16,7 @@ use super::{
 use crate::{
     realtime::room_events::QueueEntry,
     service::{
-        room_playback,
+        room_access, room_playback,
         rooms::{self, ControlMode, NewRoom, Role, RoomPatch, Visibility},
     },
 };
@@ -27,7 +27,7 @@ pub enum RoomVisibility {
     Public,
     /// The host's friends (and invited users) may see and join.
     Friends,
-    /// Invited users only.
+    /// Users the host invited only.
     Private,
 }
 
@@ -431,8 +431,9 @@ impl RoomMutation {
         Ok(rooms::close(ctx.state()?, viewer.user_id, room_id).await?)
     }
 
-    /// Invites a friend; they get `RoomInvite` and may then see and join the room even when it
-    /// is PRIVATE (only the host invites into PRIVATE rooms).
+    /// Invites a friend; they get `RoomInvite` and may then see and join the room. Only the host
+    /// invites into a PRIVATE room, and only the host's invitations admit into one (a member's
+    /// invitation stops admitting when the room becomes PRIVATE).
     async fn invite_to_room(
         &self,
         ctx: &Context<'_>,
@@ -440,7 +441,7 @@ impl RoomMutation {
         user_id: Uuid,
     ) -> async_graphql::Result<bool> {
         let viewer = ctx.viewer().require()?;
-        Ok(rooms::invite(ctx.state()?, viewer.user_id, room_id, user_id).await?)
+        Ok(room_access::invite(ctx.state()?, viewer.user_id, room_id, user_id).await?)
     }
 
     /// Removes a member (host only); they may not rejoin until the host invites them again.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{ContextExt, loaders, social::FriendshipStatus};
+use crate::service::social::Relation;
 
 pub struct User(pub entity::user::Model, Owner);
 
@@ -77,8 +78,19 @@ impl User {
         Ok(loaders::relation(ctx, viewer, self.0.id).await?.into())
     }
 
-    /// Whether the user has at least one open real-time connection.
+    /// Whether the user has at least one open real-time connection. Only the user themself and
+    /// their friends learn it; `false` for everyone else (anonymous viewers included).
     async fn is_online(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        Ok(ctx.state()?.presence.is_online(self.0.id))
+        // Offline says nothing, so only an online user costs a (batched) friendship lookup.
+        if !ctx.state()?.presence.is_online(self.0.id) {
+            return Ok(false);
+        }
+        if self.is_viewer(ctx) {
+            return Ok(true);
+        }
+        let Some(viewer) = ctx.viewer().user_id() else {
+            return Ok(false);
+        };
+        Ok(loaders::relation(ctx, viewer, self.0.id).await? == Relation::Friends)
     }
 }

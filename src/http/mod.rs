@@ -1,5 +1,11 @@
 //! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, and the
 //! cross-cutting layers (request ids, tracing, CORS, compression, body limit).
+//!
+//! CORS: the allowed origins are `CORS_ORIGINS` (any in development); a preflight may ask for
+//! any request header (Apollo's `apollographql-client-*`, tracing's `traceparent`/`baggage`/
+//! `sentry-trace`, …): the answer mirrors what it asked for. Which sites may call is decided by
+//! the origin list alone; cross-origin requests carry no cookies (credentials are not allowed),
+//! only the bearer token a client chose to send.
 
 mod google;
 mod graphql;
@@ -16,6 +22,7 @@ use axum::{
     Router,
     extract::FromRef,
     http::{HeaderName, HeaderValue, Method, Request, header},
+    response::Response,
     routing::get,
 };
 use tower::ServiceBuilder;
@@ -25,7 +32,7 @@ use tower_http::{
         CompressionLayer, Predicate,
         predicate::{DefaultPredicate, NotForContentType},
     },
-    cors::{AllowOrigin, CorsLayer},
+    cors::{AllowHeaders, AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
@@ -97,14 +104,19 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(body_limit));
 
-    Router::new()
+    // What these answer depends on who asks (the bearer token), so caches must key on it.
+    let per_viewer = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/stream/{track_id}", get(stream::audio))
+        .route("/stream/{track_id}/metadata", get(stream::metadata))
+        .route_layer(axum::middleware::map_response(vary_on_authorization));
+
+    Router::new()
+        .merge(per_viewer)
         .route("/graphiql", get(graphql::graphiql))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
-        .route("/stream/{track_id}", get(stream::audio))
-        .route("/stream/{track_id}/metadata", get(stream::metadata))
         .route("/auth/google", get(google::start))
         .route("/auth/google/callback", get(google::callback))
         .with_state(state)
@@ -119,15 +131,7 @@ fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST, Method::HEAD, Method::OPTIONS])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            header::RANGE,
-            header::IF_RANGE,
-            header::IF_NONE_MATCH,
-            REQUEST_ID,
-        ])
+        .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([
             REQUEST_ID,
             header::CONTENT_RANGE,
@@ -137,4 +141,13 @@ fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
             header::RETRY_AFTER,
         ])
         .max_age(Duration::from_secs(600))
+}
+
+/// Adds `Authorization` to the response's `Vary` (next to what CORS and compression add), so a
+/// browser never answers a request from a response cached for another (or no) bearer token.
+async fn vary_on_authorization(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("authorization"));
+    response
 }

@@ -108,6 +108,13 @@ impl EventBus {
         sender.send(Item::Event(event)).unwrap_or(0)
     }
 
+    /// Tells this instance's subscribers of `topic` that they may have missed events.
+    pub(super) fn resync(&self, topic: Topic) {
+        if let Some(sender) = self.topics.get(&topic).map(|s| s.clone()) {
+            let _ = sender.send(Item::Resync);
+        }
+    }
+
     /// Tells every subscriber here that it may have missed events.
     pub(super) fn resync_all(&self) {
         let senders: Vec<_> = self.topics.iter().map(|s| s.value().clone()).collect();
@@ -132,6 +139,12 @@ impl EventBus {
     /// Number of topics with at least one subscriber (for stats and leak tests).
     pub fn topic_count(&self) -> usize {
         self.topics.len()
+    }
+
+    /// Events published on `topic` that a subscriber here has not taken yet (a slow subscriber
+    /// shows here until it reads on or lags).
+    pub fn queued(&self, topic: Topic) -> usize {
+        self.topics.get(&topic).map_or(0, |s| s.len())
     }
 
     pub fn subscriber_count(&self, topic: Topic) -> usize {

@@ -11,6 +11,7 @@ pub mod library;
 pub mod playback;
 pub mod player;
 pub mod rate_limit;
+pub mod room_access;
 pub mod room_live;
 pub mod room_playback;
 pub mod room_queue;

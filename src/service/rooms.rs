@@ -4,8 +4,9 @@
 //!
 //! Rules:
 //! - PUBLIC rooms: anyone may see and join. FRIENDS: the host's friends (and invited users).
-//!   PRIVATE: invited users only. Members always see their rooms. A kicked user is banned from
-//!   the room until the host invites them again.
+//!   PRIVATE: users the host invited only. Members always see their rooms. A kicked user is
+//!   banned from the room until the host invites them again (invitations and bans are in
+//!   `room_access`).
 //! - Playback control is a room setting: `HOST_ONLY` (default), `EVERYONE`, or `DJS` (the host
 //!   and members given the DJ role). Everyone may add to the queue.
 //! - When the host leaves, the longest-present member becomes host (connected members first).
@@ -19,18 +20,18 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use entity::{room, room_access, room_skip_vote, room_user, user};
+use entity::{room, room_skip_vote, room_user, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-    sea_query::{Expr, OnConflict, Query},
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
-use super::{room_playback, social};
+use super::{room_access, room_playback, social};
 use crate::{
     error::{AppError, AppResult},
-    realtime::{Event, RoomEvent, RoomMessage, Topic, UserEvent},
+    realtime::{Event, RoomEvent, RoomMessage, Topic},
     state::AppState,
 };
 
@@ -108,9 +109,6 @@ impl Role {
         }
     }
 }
-
-const INVITED: &str = "INVITED";
-const BANNED: &str = "BANNED";
 
 /// A room's name: trimmed, 1–80 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,16 +245,6 @@ pub async fn membership(
         .await?)
 }
 
-async fn access(
-    db: &impl ConnectionTrait,
-    room_id: Uuid,
-    user_id: Uuid,
-) -> AppResult<Option<room_access::Model>> {
-    Ok(room_access::Entity::find_by_id((room_id, user_id))
-        .one(db)
-        .await?)
-}
-
 /// Whether `viewer` may see `room` (its members, playback and queue).
 pub async fn can_see(
     db: &impl ConnectionTrait,
@@ -272,9 +260,9 @@ pub async fn can_see(
     if viewer == room.host_id || membership(db, room.id, viewer).await?.is_some() {
         return Ok(true);
     }
-    if access(db, room.id, viewer)
+    if room_access::find(db, room.id, viewer)
         .await?
-        .is_some_and(|a| a.kind == INVITED)
+        .is_some_and(|a| room_access::admits(room, &a))
     {
         return Ok(true);
     }
@@ -402,13 +390,13 @@ pub async fn join(state: &AppState, user_id: Uuid, room_id: Uuid) -> AppResult<r
     if membership(&state.db, room_id, user_id).await?.is_some() {
         return Ok(room);
     }
-    let grant = access(&state.db, room_id, user_id).await?;
-    if grant.as_ref().is_some_and(|a| a.kind == BANNED) {
+    let grant = room_access::find(&state.db, room_id, user_id).await?;
+    if grant.as_ref().is_some_and(room_access::is_ban) {
         return Err(AppError::forbidden(
             "You were removed from this room; the host can invite you back",
         ));
     }
-    let invited = grant.is_some_and(|a| a.kind == INVITED);
+    let invited = grant.is_some_and(|a| room_access::admits(&room, &a));
     let allowed = invited
         || user_id == room.host_id
         || match Visibility::of(&room) {
@@ -551,7 +539,7 @@ async fn remove_member(
         .exec(&txn)
         .await?;
     if let Some(by) = ban_by {
-        grant(&txn, room_id, user_id, BANNED, by).await?;
+        room_access::ban(&txn, room_id, user_id, by).await?;
     }
     let mut new_host = None;
     if room.host_id == user_id
@@ -590,34 +578,6 @@ async fn remove_member(
         );
     }
     Ok(true)
-}
-
-async fn grant(
-    txn: &DatabaseTransaction,
-    room_id: Uuid,
-    user_id: Uuid,
-    kind: &str,
-    by: Uuid,
-) -> AppResult<()> {
-    room_access::Entity::insert(room_access::ActiveModel {
-        room_id: Set(room_id),
-        user_id: Set(user_id),
-        kind: Set(kind.to_owned()),
-        granted_by: Set(by),
-        created_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::columns([room_access::Column::RoomId, room_access::Column::UserId])
-            .update_columns([
-                room_access::Column::Kind,
-                room_access::Column::GrantedBy,
-                room_access::Column::CreatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec(txn)
-    .await?;
-    Ok(())
 }
 
 /// Leaves the room; `false` when the user was not a member.
@@ -690,61 +650,6 @@ pub(crate) fn closed(state: &AppState, room_id: Uuid) {
     state.rooms.timers.cancel(room_id);
     state.rooms.typing.clear_room(room_id);
     publish(state, room_id, RoomEvent::RoomClosed);
-}
-
-/// Invites a friend (into any room the inviter is in; only the host invites into a PRIVATE
-/// room). The invitation lets them see and join the room, and lifts a ban when the host sends
-/// it. The invitee gets `RoomInvite` on their personal channel.
-pub async fn invite(state: &AppState, from: Uuid, room_id: Uuid, to: Uuid) -> AppResult<bool> {
-    if from == to {
-        return Err(AppError::bad_input("userId", "You cannot invite yourself"));
-    }
-    let (room, _) = require_member(state, from, room_id).await?;
-    let is_host = room.host_id == from;
-    if Visibility::of(&room) == Visibility::Private && !is_host {
-        return Err(AppError::forbidden(
-            "Only the host may invite people into a private room",
-        ));
-    }
-    let Some(invitee) = user::Entity::find_by_id(to).one(&state.db).await? else {
-        return Err(AppError::not_found("User not found"));
-    };
-    if !social::are_friends(&state.db, from, to).await? {
-        return Err(AppError::forbidden("You can only invite your friends"));
-    }
-    if membership(&state.db, room_id, to).await?.is_some() {
-        return Err(AppError::conflict(
-            "userId",
-            "This user is already a member of the room",
-        ));
-    }
-    if !is_host
-        && access(&state.db, room_id, to)
-            .await?
-            .is_some_and(|a| a.kind == BANNED)
-    {
-        return Err(AppError::forbidden(
-            "The host removed this user from the room; only the host can invite them back",
-        ));
-    }
-    let txn = state.db.begin().await?;
-    lock_row(&txn, room_id).await?;
-    grant(&txn, room_id, to, INVITED, from).await?;
-    txn.commit().await?;
-    let inviter = user::Entity::find_by_id(from)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::unauthenticated("Account no longer exists"))?;
-    let room = find_open(&state.db, room_id).await?;
-    state.bus.publish(
-        Topic::User(invitee.id),
-        Event::User(UserEvent::RoomInvite {
-            room,
-            from: inviter,
-            at: Utc::now(),
-        }),
-    );
-    Ok(true)
 }
 
 /// Hands the host role to another member; the previous host becomes a listener.
@@ -916,16 +821,7 @@ pub async fn list(
                         .to_owned(),
                 ),
             )
-            .add(
-                room::Column::Id.in_subquery(
-                    Query::select()
-                        .column(room_access::Column::RoomId)
-                        .from(room_access::Entity)
-                        .and_where(room_access::Column::UserId.eq(viewer))
-                        .and_where(room_access::Column::Kind.eq(INVITED))
-                        .to_owned(),
-                ),
-            );
+            .add(room_access::admitting(viewer));
         let friends = social::friend_ids(db, viewer).await?;
         if !friends.is_empty() {
             any = any.add(

@@ -319,7 +319,35 @@ impl WsClient {
 
     /// Connects with graphql-transport-ws and completes the handshake.
     pub async fn signed_in(app: &TestApp, token: Option<&str>) -> Self {
-        let mut ws = Self::connect(app, "graphql-transport-ws").await;
+        let ws = Self::connect(app, "graphql-transport-ws").await;
+        ws.init(token).await
+    }
+
+    /// Like [`signed_in`](Self::signed_in), over a socket with a tiny receive buffer: when this
+    /// client stops reading, the server is held up soon, not after the kernel has buffered
+    /// megabytes for it.
+    pub async fn signed_in_with_small_buffer(app: &TestApp, token: Option<&str>) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let tcp = socket.connect(app.addr).await.expect("connect");
+        let mut request = app.ws_url().into_client_request().expect("request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (stream, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(tcp))
+            .await
+            .expect("ws connect");
+        let ws = Self {
+            stream,
+            protocol: Some("graphql-transport-ws".into()),
+            auto_pong: true,
+        };
+        ws.init(token).await
+    }
+
+    async fn init(mut self, token: Option<&str>) -> Self {
+        let ws = &mut self;
         let payload = token.map_or(
             json!({}),
             |t| json!({ "authorization": format!("Bearer {t}") }),
@@ -328,7 +356,7 @@ impl WsClient {
             .await;
         let ack = ws.recv_json().await;
         assert_eq!(ack["type"], "connection_ack", "{ack}");
-        ws
+        self
     }
 
     pub async fn send(&mut self, value: Value) {

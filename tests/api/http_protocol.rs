@@ -358,3 +358,97 @@ async fn overly_complex_queries_are_refused_before_running() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn preflights_allow_the_headers_clients_send() {
+    // What Apollo Client (clientAwareness, CSRF prevention) and Sentry/OpenTelemetry tracing add.
+    let asked = "apollographql-client-name,apollographql-client-version,apollo-require-preflight,\
+                 sentry-trace,baggage,traceparent,tracestate,authorization,content-type";
+    for (cors_origins, origin) in [
+        (None, "http://localhost:5173"),
+        (Some("https://app.example"), "https://app.example"),
+    ] {
+        let app = match cors_origins {
+            Some(list) => TestApp::spawn_with(&[("CORS_ORIGINS", list)]).await,
+            None => TestApp::spawn().await,
+        };
+        let preflight = app
+            .http
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", asked)
+            .send()
+            .await
+            .expect("send");
+        assert!(preflight.status().is_success(), "{}", preflight.status());
+        let headers = preflight.headers();
+        assert_eq!(headers["access-control-allow-origin"], origin);
+        let allowed: Vec<String> = headers
+            .get_all("access-control-allow-headers")
+            .iter()
+            .flat_map(|v| v.to_str().unwrap_or_default().split(','))
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        for header in asked.split(',') {
+            assert!(
+                allowed.iter().any(|a| a == header || a == "*"),
+                "{header} not allowed: {allowed:?}"
+            );
+        }
+        let methods = headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap_or_default();
+        assert!(methods.contains("POST"), "{methods}");
+    }
+    // The origin rules stay: an origin off the list gets no allow-origin.
+    let app = TestApp::spawn_with(&[("CORS_ORIGINS", "https://app.example")]).await;
+    let refused = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", asked)
+        .send()
+        .await
+        .expect("send");
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn graphql_answers_vary_on_authorization() {
+    let app = TestApp::spawn().await;
+    let ann = app.register("ann-vary@example.com", "ann").await;
+    for token in [None, Some(ann.access.as_str())] {
+        let mut req = app
+            .http
+            .get(app.url("/graphql?query=%7B%20me%20%7B%20id%20%7D%20%7D"))
+            .header("origin", "http://localhost:5173");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("send");
+        assert_eq!(resp.status(), 200);
+        let vary = vary_of(&resp);
+        assert!(vary.contains(&"authorization".to_owned()), "{vary:?}");
+        assert!(
+            vary.contains(&"origin".to_owned()),
+            "CORS keeps its Vary: {vary:?}"
+        );
+    }
+}
+
+/// Every name listed in the response's `Vary` headers, lower-cased.
+pub fn vary_of(resp: &reqwest::Response) -> Vec<String> {
+    resp.headers()
+        .get_all("vary")
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or_default().split(','))
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect()
+}

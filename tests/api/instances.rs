@@ -5,12 +5,16 @@
 use std::time::Duration;
 
 use serde_json::json;
+use soundroom::realtime::{
+    Event, RoomEvent, RoomMessage, Topic,
+    bridge::wire::{Encoder, Key},
+};
 
 use crate::{
     friends::EVENTS,
-    helpers::{Frame, TestApp, WsClient, test_config},
+    helpers::{Frame, Session, TestApp, WsClient, test_config},
     rate_limits::redis_url,
-    rooms::{create_room, joined, subscribe},
+    rooms::{RoomWs, create_room, joined, subscribe},
 };
 
 #[tokio::test]
@@ -110,4 +114,156 @@ async fn members_on_different_instances_hear_the_same_room() {
             .all(|kind| kind == "PresenceChanged" || kind.is_null()),
         "another prefix is another deployment: {heard:?}"
     );
+}
+
+/// Two bridged instances and one on the same database without the bridge, with Ann hosting a
+/// room and Bob, a member, subscribed to it through B.
+struct Bridged {
+    a: TestApp,
+    _b: TestApp,
+    unbridged: TestApp,
+    ann: Session,
+    bob: Session,
+    room: String,
+    bob_ws: RoomWs,
+    channel: String,
+    url: String,
+}
+
+async fn bridged(name: &str) -> Option<Bridged> {
+    let url = redis_url().await?;
+    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
+    let config = test_config(&[("REDIS_URL", url.as_str()), ("REDIS_KEY_PREFIX", &prefix)]);
+    let a = TestApp::start(config.clone()).await;
+    let b = TestApp::start(config.clone()).await;
+    let mut alone = config.clone();
+    alone.security.redis_url = None;
+    let unbridged = TestApp::start(alone).await;
+    let ann = a.register(&format!("ann-{name}@example.com"), "ann").await;
+    let bob = a.register(&format!("bob-{name}@example.com"), "bob").await;
+    let room = create_room(&a, &ann, "Bridged", json!({})).await;
+    joined(&b, &bob, &room).await;
+    let bob_ws = subscribe(&b, &bob, &room).await;
+    Some(Bridged {
+        a,
+        _b: b,
+        unbridged,
+        ann,
+        bob,
+        room,
+        bob_ws,
+        channel: format!("{prefix}events"),
+        url,
+    })
+}
+
+#[tokio::test]
+async fn events_the_bridge_dropped_resync_the_rooms_they_were_for() {
+    let Some(mut s) = bridged("drop").await else {
+        return;
+    };
+    // Ann removes Bob through an instance whose events never reach B: B never hears his
+    // MemberLeft, as when the bridge drops it.
+    let kicked = s
+        .unbridged
+        .gql(
+            Some(&s.ann.access),
+            "mutation($r: UUID!, $u: UUID!) { kickFromRoom(roomId: $r, userId: $u) }",
+            json!({ "r": s.room, "u": s.bob.user_id }),
+        )
+        .await;
+    assert_eq!(kicked["data"]["kickFromRoom"], true, "{kicked}");
+    // A's hand-off queue overflows (nothing else runs on this test's single thread while the
+    // loop publishes), so A drops what comes next for the room, then tells the others.
+    let room_id: uuid::Uuid = s.room.parse().expect("uuid");
+    let elsewhere = uuid::Uuid::new_v4();
+    let typing = |room| {
+        Event::Room(RoomMessage::new(
+            room,
+            RoomEvent::TypingChanged {
+                user_id: s.ann.user_id.parse().expect("uuid"),
+                is_typing: true,
+            },
+        ))
+    };
+    for _ in 0..17_000 {
+        s.a.state
+            .bus
+            .publish(Topic::Room(elsewhere), typing(elsewhere));
+    }
+    s.a.state.bus.publish(Topic::Room(room_id), typing(room_id));
+
+    // B resyncs Bob's subscription, finds him no longer a member, and ends it.
+    let mut seen = Vec::new();
+    loop {
+        let msg = s.bob_ws.ws.next_for("ev").await;
+        if msg["type"] == "complete" {
+            break;
+        }
+        let event = &msg["payload"]["data"]["roomEvents"];
+        assert_ne!(event["__typename"], "RoomSnapshot", "{msg}");
+        seen.push(event.clone());
+    }
+    let last = seen.last().expect("an event before the end");
+    assert_eq!(last["__typename"], "MemberLeft", "{seen:?}");
+    assert_eq!(last["user"]["id"], s.bob.user_id.as_str());
+    assert_eq!(last["kicked"], true);
+}
+
+#[tokio::test]
+async fn messages_not_signed_by_the_deployment_are_dropped() {
+    let Some(mut s) = bridged("forge").await else {
+        return;
+    };
+    let room_id: uuid::Uuid = s.room.parse().expect("uuid");
+    let topic = Topic::Room(room_id);
+    let forged = Event::Room(RoomMessage::new(
+        room_id,
+        RoomEvent::TypingChanged {
+            user_id: s.ann.user_id.parse().expect("uuid"),
+            is_typing: true,
+        },
+    ));
+    let now = chrono::Utc::now().timestamp_millis();
+    let unsigned = format!(
+        "{} {topic}\n{}",
+        uuid::Uuid::new_v4(),
+        serde_json::to_string(&forged).expect("json")
+    );
+    let wrong_key = Encoder::new(
+        Key::derive(b"a guessed secret, long enough to look real", &s.channel),
+        uuid::Uuid::new_v4(),
+    )
+    .event(topic, &forged, now)
+    .expect("encodes");
+    let client = redis::Client::open(s.url.as_str()).expect("redis url");
+    let mut redis = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    for payload in [unsigned.into_bytes(), wrong_key] {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(&s.channel)
+            .arg(payload)
+            .query_async(&mut redis)
+            .await
+            .expect("publish");
+    }
+    // A genuine event after them: Bob hears it, and nothing of the forged ones before it.
+    let said =
+        s.a.gql(
+            Some(&s.ann.access),
+            "mutation($r: UUID!, $b: String!) { sendRoomMessage(roomId: $r, body: $b) { id } }",
+            json!({ "r": s.room, "b": "genuine" }),
+        )
+        .await;
+    assert!(said["errors"].is_null(), "{said}");
+    loop {
+        let event = s.bob_ws.next().await;
+        assert_ne!(event["__typename"], "TypingChanged", "forged: {event}");
+        if event["__typename"] == "ChatMessagePosted" {
+            assert_eq!(event["message"]["body"], "genuine");
+            break;
+        }
+    }
 }

@@ -150,3 +150,53 @@ async fn server_stats_for_admins_and_metrics() {
     assert_eq!(stats["data"]["serverStats"]["connections"], 2, "{stats}");
     assert_eq!(stats["data"]["serverStats"]["subscriptions"][0]["count"], 0);
 }
+
+#[tokio::test]
+async fn online_status_is_told_to_friends_and_the_user_only() {
+    let app = TestApp::spawn().await;
+    let ann = app.register("ann-o@example.com", "ann").await;
+    let bob = app.register("bob-o@example.com", "bob").await;
+    let eve = app.register("eve-o@example.com", "eve").await;
+    befriend(&app, &ann, &bob).await;
+    let _phone = WsClient::signed_in(&app, Some(&ann.access)).await;
+
+    assert!(is_online(&app, &ann.access, &ann.user_id).await, "herself");
+    assert!(is_online(&app, &bob.access, &ann.user_id).await, "a friend");
+    assert!(
+        !is_online(&app, &eve.access, &ann.user_id).await,
+        "a stranger"
+    );
+    let anonymous = app
+        .gql(
+            None,
+            "query($id: UUID!) { user(id: $id) { isOnline } }",
+            json!({ "id": ann.user_id }),
+        )
+        .await;
+    assert_eq!(anonymous["data"]["user"]["isOnline"], false, "{anonymous}");
+
+    // The same in lists: the friendship is read once for the whole page, not per user.
+    let _others: Vec<WsClient> = {
+        let mut sockets = Vec::new();
+        for i in 0..5 {
+            let someone = app
+                .register(&format!("ann{i}-o@example.com"), &format!("ann{i}"))
+                .await;
+            befriend(&app, &someone, &bob).await;
+            sockets.push(WsClient::signed_in(&app, Some(&someone.access)).await);
+        }
+        sockets
+    };
+    let search = "{ searchUsers(query: \"ann\") { id isOnline } }";
+    for (viewer, expected) in [(&bob, true), (&eve, false)] {
+        let before = app.state.db_statement_count();
+        let body = app.gql(Some(&viewer.access), search, json!({})).await;
+        let statements = app.state.db_statement_count() - before;
+        let users = body["data"]["searchUsers"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"));
+        assert_eq!(users.len(), 6, "{body}");
+        assert!(users.iter().all(|u| u["isOnline"] == expected), "{body}");
+        assert!(statements <= 4, "{statements} statements for 6 users");
+    }
+}

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::{
     helpers::{Session, TestApp},
+    http_protocol::vary_of,
     uploads::{create_artist, fixture, upload_fixture},
 };
 
@@ -378,4 +379,52 @@ async fn metadata_route() {
         .await
         .expect("get");
     assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn authenticated_answers_vary_on_authorization() {
+    // A browser must not answer a request without the bearer header from bytes it cached for
+    // one with it (or for another user's), nor lose CORS's own Vary.
+    let s = streamed(&[]).await;
+    let bare = s.app.url(&format!("/stream/{}", s.id));
+    let metadata = s.app.url(&format!("/stream/{}/metadata", s.id));
+    let etag = header_of(&s.get(&[]).await, header::ETAG);
+    let http = &s.app.http;
+    let cases = [
+        (http.get(&bare).bearer_auth(&s.ann.access), 200),
+        (
+            http.get(&bare)
+                .bearer_auth(&s.ann.access)
+                .header("range", "bytes=0-9"),
+            206,
+        ),
+        (
+            http.get(&bare)
+                .bearer_auth(&s.ann.access)
+                .header("if-none-match", etag.as_str()),
+            304,
+        ),
+        (http.head(&bare).bearer_auth(&s.ann.access), 200),
+        (http.get(&bare), 401),
+        (http.get(&s.url), 200),
+        (http.get(&metadata).bearer_auth(&s.ann.access), 200),
+        (http.get(&metadata), 401),
+    ];
+    for (request, status) in cases {
+        let resp = request
+            .header("origin", "http://localhost:5173")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(resp.status().as_u16(), status, "{}", resp.url());
+        let vary = vary_of(&resp);
+        assert!(
+            vary.contains(&"authorization".to_owned()),
+            "{status} {}: {vary:?}",
+            resp.url()
+        );
+        assert!(vary.contains(&"origin".to_owned()), "{vary:?}");
+    }
+    let resp = s.get(&[]).await;
+    assert_eq!(header_of(&resp, header::CACHE_CONTROL), "private");
 }
