@@ -19,13 +19,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
-    service::{
-        catalog::{self, NewTrack},
-        catalog_input::Name,
-    },
-    state::AppState,
-};
+use crate::service::catalog::{self, NewTrack};
+use crate::domain::catalog::Name;
+use crate::state::AppState;
 
 pub struct ImportOptions {
     pub dir: PathBuf,

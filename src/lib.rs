@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
@@ -23,7 +24,9 @@ use std::{
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::{config::Config, media::MediaStore, state::AppState};
+use crate::config::Config;
+use crate::media::MediaStore;
+use crate::state::AppState;
 
 /// A built server, bound to its port but not yet serving.
 pub struct Application {
@@ -47,7 +50,7 @@ impl Application {
             )
             .await?;
         }
-        service::room_live::start(&state).await?;
+        service::rooms::live::start(&state).await?;
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;

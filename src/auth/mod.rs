@@ -3,6 +3,7 @@
 pub mod challenge;
 pub mod oidc;
 pub mod password;
+pub mod rate_limit;
 pub mod stream_token;
 pub mod tokens;
 pub mod totp;

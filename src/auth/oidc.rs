@@ -26,10 +26,8 @@ use openidconnect::{
 };
 use tokio::sync::Mutex;
 
-use crate::{
-    config::{Config, OidcSettings},
-    error::AppError,
-};
+use crate::config::{Config, OidcSettings};
+use crate::error::AppError;
 
 /// Path of the browser flow's callback under `PUBLIC_URL`.
 pub const CALLBACK_PATH: &str = "/auth/google/callback";

@@ -15,10 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::{
-    config::Config,
-    error::{AppError, AppResult},
-};
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
 
 const ISSUER: &str = "soundroom";
 

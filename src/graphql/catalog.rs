@@ -4,16 +4,11 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, Upload};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{
-    ContextExt,
-    connection::{self, Page},
-    loaders,
-    user::User,
-};
-use crate::{
-    error::AppError,
-    service::catalog::{self, ArtistFields, TrackFields, TrackFilter},
-};
+use crate::graphql::{ContextExt, loaders};
+use crate::graphql::connection::{self, Page};
+use crate::graphql::accounts::user::User;
+use crate::error::AppError;
+use crate::service::catalog::{self, ArtistFields, TrackFields, TrackFilter};
 
 pub struct Track(pub entity::track::Model);
 

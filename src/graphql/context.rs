@@ -2,7 +2,9 @@
 
 use async_graphql::Context;
 
-use crate::{auth::Viewer, error::AppError, state::AppState};
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::state::AppState;
 
 pub trait ContextExt {
     fn state(&self) -> Result<&AppState, AppError>;

@@ -1,24 +1,22 @@
-//! DataLoaders: one batched query per kind per request tick instead of one per row.
+//! DataLoaders: one batched query per kind per request tick instead of one per row, so that a
+//! page of rooms, tracks or users costs one query per kind, not one per item.
 
-use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 
 use async_graphql::{
     Context,
     dataloader::{DataLoader, Loader},
 };
-use entity::{artist, track, user};
+use entity::{artist, room_playback, room_queue_item, room_user, track, user};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
+    QueryOrder, Select,
 };
 use uuid::Uuid;
 
-use crate::{
-    error::{AppError, AppResult},
-    service::{
-        catalog, library,
-        social::{self, Relation},
-    },
-};
+use crate::error::{AppError, AppResult};
+use crate::service::{catalog, library};
+use crate::service::social::{self, Relation};
 
 /// Loader errors must be `Clone`; they surface as internal errors.
 type LoadError = Arc<sea_orm::DbErr>;
@@ -79,6 +77,93 @@ where
     }
 }
 
+/// Groups `(key, value)` pairs by key, keeping their order within each group.
+fn grouped<K: Hash + Eq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
+    let mut groups: HashMap<K, Vec<V>> = HashMap::new();
+    for (key, value) in pairs {
+        groups.entry(key).or_default().push(value);
+    }
+    groups
+}
+
+/// Rows that belong to a parent row (a room's members, its queue), in their own order.
+pub trait ChildRows: EntityTrait {
+    fn parent_column() -> Self::Column;
+    fn parent(row: &Self::Model) -> Uuid;
+    fn in_order(select: Select<Self>) -> Select<Self>;
+}
+
+impl ChildRows for room_user::Entity {
+    fn parent_column() -> Self::Column {
+        room_user::Column::RoomId
+    }
+    fn parent(row: &room_user::Model) -> Uuid {
+        row.room_id
+    }
+    /// In the order they joined.
+    fn in_order(select: Select<Self>) -> Select<Self> {
+        select
+            .order_by_asc(room_user::Column::JoinedAt)
+            .order_by_asc(room_user::Column::UserId)
+    }
+}
+
+impl ChildRows for room_queue_item::Entity {
+    fn parent_column() -> Self::Column {
+        room_queue_item::Column::RoomId
+    }
+    fn parent(row: &room_queue_item::Model) -> Uuid {
+        row.room_id
+    }
+    /// In play order.
+    fn in_order(select: Select<Self>) -> Select<Self> {
+        select
+            .order_by_asc(room_queue_item::Column::Position)
+            .order_by_asc(room_queue_item::Column::Id)
+    }
+}
+
+/// The child rows of each parent id, one `IN (…)` query per batch.
+pub struct ByParent<E>(DatabaseConnection, PhantomData<fn() -> E>);
+
+impl<E> ByParent<E> {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self(db, PhantomData)
+    }
+}
+
+impl<E> Loader<Uuid> for ByParent<E>
+where
+    E: ChildRows,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
+        let rows = E::in_order(E::find().filter(E::parent_column().is_in(keys.to_vec())))
+            .all(&self.0)
+            .await?;
+        Ok(grouped(rows.into_iter().map(|row| (E::parent(&row), row))))
+    }
+}
+
+/// A room's stored playback row.
+pub struct RoomPlaybackRows(DatabaseConnection);
+
+impl Loader<Uuid> for RoomPlaybackRows {
+    type Value = room_playback::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        let rows = room_playback::Entity::find()
+            .filter(room_playback::Column::RoomId.is_in(keys.to_vec()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.room_id, r)).collect())
+    }
+}
+
 /// The relation between a viewer and another user, keyed `(viewer, other)`.
 pub struct RelationLoader(pub DatabaseConnection);
 
@@ -90,12 +175,8 @@ impl Loader<(Uuid, Uuid)> for RelationLoader {
         &self,
         keys: &[(Uuid, Uuid)],
     ) -> Result<HashMap<(Uuid, Uuid), Relation>, LoadError> {
-        let mut by_viewer: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for (viewer, other) in keys {
-            by_viewer.entry(*viewer).or_default().push(*other);
-        }
         let mut out = HashMap::new();
-        for (viewer, others) in by_viewer {
+        for (viewer, others) in grouped(keys.iter().copied()) {
             let relations =
                 social::relations(&self.0, viewer, &others)
                     .await
@@ -123,12 +204,8 @@ impl Loader<(Uuid, Uuid)> for FavoriteLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), bool>, LoadError> {
-        let mut by_viewer: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for (viewer, track) in keys {
-            by_viewer.entry(*viewer).or_default().push(*track);
-        }
         let mut out = HashMap::new();
-        for (viewer, tracks) in by_viewer {
+        for (viewer, tracks) in grouped(keys.iter().copied()) {
             let set = library::favorite_set(&self.0, viewer, &tracks).await?;
             out.extend(tracks.into_iter().map(|t| ((viewer, t), set.contains(&t))));
         }
@@ -165,15 +242,11 @@ impl Loader<(Uuid, u64, u64)> for ArtistTracksLoader {
         &self,
         keys: &[(Uuid, u64, u64)],
     ) -> Result<HashMap<(Uuid, u64, u64), TrackPage>, LoadError> {
-        let mut by_window: HashMap<(u64, u64), Vec<Uuid>> = HashMap::new();
-        for (artist, offset, limit) in keys {
-            by_window
-                .entry((*offset, *limit))
-                .or_default()
-                .push(*artist);
-        }
+        let windows = keys
+            .iter()
+            .map(|(artist, offset, limit)| ((*offset, *limit), *artist));
         let mut out = HashMap::new();
-        for ((offset, limit), artists) in by_window {
+        for ((offset, limit), artists) in grouped(windows) {
             let mut pages = catalog::artists_track_pages(&self.0, &artists, offset, limit).await?;
             for artist in artists {
                 let page = pages.remove(&artist).unwrap_or_default();
@@ -209,6 +282,15 @@ pub fn register<Q, M, S>(
             ArtistTracksLoader(db.clone()),
             tokio::spawn,
         ))
+        .data(DataLoader::new(
+            ByParent::<room_user::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ByParent::<room_queue_item::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(RoomPlaybackRows(db.clone()), tokio::spawn))
 }
 
 fn loader<'a, L: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a DataLoader<L>> {
@@ -275,4 +357,39 @@ pub async fn artist_tracks(
         .await
         .map_err(internal)?
         .unwrap_or_default())
+}
+
+/// Several users in one batch, in the order asked (unknown ids are skipped).
+pub async fn users(ctx: &Context<'_>, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
+    let mut found = loader::<ById<user::Entity>>(ctx)?
+        .load_many(ids.iter().copied())
+        .await
+        .map_err(internal)?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// A room's members in the order they joined.
+pub async fn members(ctx: &Context<'_>, room_id: Uuid) -> AppResult<Vec<room_user::Model>> {
+    Ok(loader::<ByParent<room_user::Entity>>(ctx)?
+        .load_one(room_id)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default())
+}
+
+/// A room's queue in play order.
+pub async fn queue(ctx: &Context<'_>, room_id: Uuid) -> AppResult<Vec<room_queue_item::Model>> {
+    Ok(loader::<ByParent<room_queue_item::Entity>>(ctx)?
+        .load_one(room_id)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default())
+}
+
+pub async fn playback(ctx: &Context<'_>, room_id: Uuid) -> AppResult<room_playback::Model> {
+    loader::<RoomPlaybackRows>(ctx)?
+        .load_one(room_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::not_found("Room not found"))
 }

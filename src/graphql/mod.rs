@@ -1,23 +1,17 @@
 //! Schema assembly. Resolvers stay thin: parse arguments, call a service, map the result.
 
-mod account;
+mod accounts;
 mod argument_values;
 mod catalog;
-mod chat;
 mod connection;
 mod context;
 mod library;
 mod loaders;
 mod player;
 mod query_limits;
-mod room_events;
-mod room_loaders;
-mod room_playback;
 mod rooms;
-mod security;
 mod social;
 mod stats;
-mod user;
 mod user_events;
 
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
@@ -29,35 +23,35 @@ use crate::state::AppState;
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
-    account::AccountQuery,
+    accounts::AccountQuery,
     social::SocialQuery,
     player::PlayerQuery,
     stats::StatsQuery,
     catalog::CatalogQuery,
     library::LibraryQuery,
     rooms::RoomQuery,
-    chat::ChatQuery,
+    rooms::chat::ChatQuery,
 );
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
-    account::AccountMutation,
+    accounts::AccountMutation,
     social::SocialMutation,
     player::PlayerMutation,
     catalog::CatalogMutation,
     library::LibraryMutation,
-    security::SecurityMutation,
+    accounts::security::SecurityMutation,
     rooms::RoomMutation,
-    room_playback::RoomPlaybackMutation,
-    chat::ChatMutation,
+    rooms::playback::RoomPlaybackMutation,
+    rooms::chat::ChatMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(
     user_events::UserEventsSubscription,
-    room_events::RoomEventsSubscription,
+    rooms::events::RoomEventsSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -76,8 +70,7 @@ fn builder(max_depth: usize) -> SchemaBuilder<QueryRoot, MutationRoot, Subscript
 pub fn build_schema(state: AppState) -> AppSchema {
     let builder = builder(state.config.graphql_max_depth);
     let builder = builder.extension(query_limits::QueryLimits::new(&state.config));
-    let builder = loaders::register(builder, &state.db);
-    room_loaders::register(builder, &state.db)
+    loaders::register(builder, &state.db)
         .data(state)
         .finish()
 }

@@ -3,12 +3,12 @@
 use async_graphql::{Context, InputObject, Object};
 use uuid::Uuid;
 
-use super::{ContextExt, catalog::Track, loaders, room_loaders, user::User};
-use crate::service::{
-    playback::PlaybackState as State,
-    player::{self, Request},
-    room_sync::RoomPlayback,
-};
+use crate::graphql::{ContextExt, loaders};
+use crate::graphql::catalog::Track;
+use crate::graphql::accounts::user::User;
+use crate::domain::playback::PlaybackState as State;
+use crate::service::player::{self, Request};
+use crate::domain::room_rules::RoomPlayback;
 
 /// A player's state: the personal player's, or a room's (which adds waiting for everyone).
 pub struct PlaybackState(pub State, pub Option<Box<RoomExtras>>);
@@ -16,7 +16,7 @@ pub struct PlaybackState(pub State, pub Option<Box<RoomExtras>>);
 /// What only a room's playback has: the hold (waiting for members to be ready), and the loaded
 /// track when the caller already has it.
 pub struct RoomExtras {
-    pub hold: Option<crate::service::room_sync::Hold>,
+    pub hold: Option<crate::domain::room_rules::Hold>,
     pub track: Option<entity::track::Model>,
 }
 
@@ -65,7 +65,7 @@ impl PlaybackState {
         let Some(hold) = self.extras().and_then(|e| e.hold.as_ref()) else {
             return Ok(Vec::new());
         };
-        Ok(room_loaders::users(ctx, &hold.waiting_for)
+        Ok(loaders::users(ctx, &hold.waiting_for)
             .await?
             .into_iter()
             .map(User::new)

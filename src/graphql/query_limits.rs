@@ -4,10 +4,10 @@
 //! - **Cost** (`GRAPHQL_MAX_COMPLEXITY`): every field costs 1 plus what its selection costs,
 //!   and a list costs its length times its selection: a connection its `first` (or `last`; 20
 //!   when omitted, at most 100), a list without paging its bound (a room's members 50, its queue
-//!   500; see [`super::connection`]). `{ tracks(first: 100) { nodes { id } } }` costs 1 + 100 × 2.
+//!   500; see [`crate::graphql::connection`]). `{ tracks(first: 100) { nodes { id } } }` costs 1 + 100 × 2.
 //! - At most `GRAPHQL_MAX_ALIASES` aliased fields in one document (aliases are how one request
 //!   repeats an expensive field, e.g. a login mutation, many times).
-//! - Every argument value parses as its resolver will parse it ([`super::argument_values`]).
+//! - Every argument value parses as its resolver will parse it ([`crate::graphql::argument_values`]).
 //!
 //! A refused document gets errors and no `data`. Batched requests (a JSON array of operations)
 //! are not accepted at all: see `http::graphql`. Request bodies and WebSocket messages are
@@ -24,7 +24,7 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
-use super::argument_values::{self, RequestInputs};
+use crate::graphql::argument_values::{self, RequestInputs};
 use crate::config::Config;
 
 pub struct QueryLimits {

@@ -2,8 +2,9 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use super::ContextExt;
-use crate::{error::AppError, service::accounts};
+use crate::graphql::ContextExt;
+use crate::error::AppError;
+use crate::service::accounts;
 
 #[derive(SimpleObject)]
 pub struct SubscriptionCount {

@@ -20,7 +20,9 @@ use axum::{
 };
 
 use super::HttpState;
-use crate::{auth::oidc, error::AppError, service::federated};
+use crate::auth::oidc;
+use crate::error::AppError;
+use crate::service::accounts::federated;
 
 const COOKIE: &str = "soundroom_oidc";
 

@@ -23,7 +23,9 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 use super::{HttpState, upload, ws};
-use crate::{auth::Viewer, error::AppError, service::rate_limit::ClientAddr};
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::auth::rate_limit::ClientAddr;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 

@@ -39,7 +39,8 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::{graphql::AppSchema, state::AppState};
+use crate::graphql::AppSchema;
+use crate::state::AppState;
 
 pub use rate_limit::ClientConnections;
 pub use ws::WsConfig;

@@ -20,10 +20,8 @@ use axum::{
 use dashmap::{DashMap, mapref::entry::Entry};
 
 use super::HttpState;
-use crate::{
-    error::AppError,
-    service::rate_limit::{Bucket, ClientAddr},
-};
+use crate::error::AppError;
+use crate::auth::rate_limit::{Bucket, ClientAddr};
 
 /// Routes that load balancers and monitoring poll; never limited.
 const UNLIMITED: &[&str] = &["/health", "/ready", "/metrics"];

@@ -17,12 +17,10 @@ use sea_orm::EntityTrait;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{
-    auth::tokens::bearer,
-    error::{AppError, AppResult},
-    media::serve::{Served, serve},
-    state::AppState,
-};
+use crate::auth::tokens::bearer;
+use crate::error::{AppError, AppResult};
+use crate::media::serve::{Served, serve};
+use crate::state::AppState;
 
 pub async fn audio(
     State(app): State<AppState>,

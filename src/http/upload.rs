@@ -16,10 +16,8 @@ use axum::{body::Body, http::StatusCode};
 use multer::{Constraints, Multipart, SizeLimit};
 use tokio::io::AsyncWriteExt;
 
-use crate::{
-    error::AppError,
-    media::{MediaStore, StagedUpload, StagedUploads},
-};
+use crate::error::AppError;
+use crate::media::{MediaStore, StagedUpload, StagedUploads};
 
 /// Files one request may carry.
 pub const MAX_FILES: usize = 4;

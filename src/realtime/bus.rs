@@ -17,7 +17,8 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 use uuid::Uuid;
 
-use super::{Event, bridge::Bridge};
+use crate::realtime::Event;
+use crate::realtime::bridge::Bridge;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topic {

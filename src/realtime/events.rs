@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::RoomMessage;
-use crate::service::playback::PlaybackState;
+use crate::realtime::RoomMessage;
+use crate::domain::playback::PlaybackState;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Event {

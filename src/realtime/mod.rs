@@ -5,13 +5,11 @@ pub mod bridge;
 pub mod bus;
 pub mod events;
 pub mod presence;
-pub mod room_events;
-pub mod room_presence;
-pub mod room_runtime;
+pub mod rooms;
 pub mod typing;
 
 pub use bus::{EventBus, Topic};
 pub use events::{Event, UserEvent};
 pub use presence::Presence;
-pub use room_events::{RoomEvent, RoomMessage};
-pub use room_runtime::RoomRuntime;
+pub use rooms::events::{RoomEvent, RoomMessage};
+pub use rooms::runtime::RoomRuntime;

@@ -6,12 +6,10 @@ use entity::{playback_state, track};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use uuid::Uuid;
 
-use super::playback::{Command, Loaded, PlaybackError, PlaybackState};
-use crate::{
-    error::{AppError, AppResult},
-    realtime::{Event, Topic, UserEvent},
-    state::AppState,
-};
+use crate::domain::playback::{Command, Loaded, PlaybackError, PlaybackState};
+use crate::error::{AppError, AppResult};
+use crate::realtime::{Event, Topic, UserEvent};
+use crate::state::AppState;
 
 /// Compare-and-set attempts before giving up with `CONFLICT` (each loser re-reads and re-applies).
 const MAX_ATTEMPTS: usize = 32;

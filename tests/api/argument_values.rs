@@ -4,10 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{TestApp, WsClient},
-    uploads::{fixture, multipart, send_multipart},
-};
+use crate::helpers::{TestApp, WsClient};
+use crate::uploads::{fixture, multipart, send_multipart};
 
 const GRJ: &str = "application/graphql-response+json";
 

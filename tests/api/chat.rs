@@ -5,10 +5,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{Session, TestApp, WsClient, code},
-    rooms::{create_room, joined, subscribe},
-};
+use crate::helpers::{Session, TestApp, WsClient, code};
+use crate::rooms::{create_room, joined, subscribe};
 
 const SEND: &str = "mutation($r: UUID!, $b: String!) { sendRoomMessage(roomId: $r, body: $b) { id roomId body author { id } createdAt editedAt deleted } }";
 const EDIT: &str = "mutation($m: UUID!, $b: String!) { editRoomMessage(messageId: $m, body: $b) { id body editedAt } }";

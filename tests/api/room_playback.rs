@@ -6,10 +6,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{Session, TestApp, code, test_config},
-    rooms::{PLAYBACK, RoomWs, create_room, joined, room, subscribe},
-};
+use crate::helpers::{Session, TestApp, code, test_config};
+use crate::rooms::{PLAYBACK, RoomWs, create_room, joined, room, subscribe};
 
 fn play() -> String {
     format!(

@@ -7,10 +7,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use soundroom::realtime::{Event, RoomEvent, RoomMessage, Topic};
 
-use crate::{
-    friends::{EVENTS, befriend},
-    helpers::{Frame, Session, TestApp, WsClient, code},
-};
+use crate::friends::{EVENTS, befriend};
+use crate::helpers::{Frame, Session, TestApp, WsClient, code};
 
 pub const PLAYBACK: &str = "isPlaying positionMs anchorTimeMs version waitingFor { id } waitDeadlineMs track { id durationMs }";
 

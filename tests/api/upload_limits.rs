@@ -3,10 +3,8 @@
 
 use serde_json::json;
 
-use crate::{
-    helpers::{TestApp, code},
-    uploads::{create_artist, fixture, upload},
-};
+use crate::helpers::{TestApp, code};
+use crate::uploads::{create_artist, fixture, upload};
 
 /// About ten minutes of MP3: the 3 s fixture (no Xing header, so its frames simply follow one
 /// another) two hundred times over.

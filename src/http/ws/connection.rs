@@ -17,7 +17,11 @@ use tokio::{
 
 use super::limits::{ConnectionLimits, TRY_AGAIN_LATER};
 use super::protocol::{ClientMessage, Protocol, ServerMessage, close, encode, parse};
-use crate::{auth::Viewer, config::Config, error::AppError, http::HttpState, service::social};
+use crate::auth::Viewer;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::http::HttpState;
+use crate::service::social;
 
 #[derive(Clone, Copy, Debug)]
 pub struct WsConfig {

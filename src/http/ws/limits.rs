@@ -8,12 +8,10 @@
 use async_graphql::ServerError;
 use uuid::Uuid;
 
-use crate::{
-    error::AppError,
-    http::rate_limit::ConnectionSlot,
-    service::rate_limit::{Bucket, ClientAddr},
-    state::AppState,
-};
+use crate::error::AppError;
+use crate::http::rate_limit::ConnectionSlot;
+use crate::auth::rate_limit::{Bucket, ClientAddr};
+use crate::state::AppState;
 
 /// "Try Again Later" (RFC 6455 registry): a cap, not a protocol error.
 pub const TRY_AGAIN_LATER: u16 = 1013;

@@ -13,7 +13,7 @@ use axum::{
 };
 
 use super::HttpState;
-use crate::service::rate_limit::ClientAddr;
+use crate::auth::rate_limit::ClientAddr;
 pub use connection::WsConfig;
 use protocol::Protocol;
 

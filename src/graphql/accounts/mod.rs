@@ -1,14 +1,16 @@
 //! Accounts: sign-up, sign-in, sessions, profile.
 
+pub mod security;
+pub mod user;
+
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, Union};
 use uuid::Uuid;
 
-use super::{ContextExt, security, user::User};
-use crate::service::{
-    accounts::{self, LoginOutcome, ProfileUpdate, RegisterInput as Register},
-    rate_limit::Bucket,
-    sessions::{self, IssuedTokens},
-};
+use crate::graphql::ContextExt;
+use crate::graphql::accounts::user::User;
+use crate::service::accounts::{self, LoginOutcome, ProfileUpdate, RegisterInput as Register};
+use crate::auth::rate_limit::Bucket;
+use crate::service::accounts::sessions::{self, IssuedTokens};
 
 #[derive(SimpleObject)]
 pub struct AuthPayload {

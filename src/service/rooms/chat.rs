@@ -19,12 +19,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::rooms;
-use crate::{
-    error::{AppError, AppResult},
-    realtime::{Event, RoomEvent, Topic, UserEvent},
-    state::AppState,
-};
+use crate::service::rooms;
+use crate::error::{AppError, AppResult};
+use crate::realtime::{Event, RoomEvent, Topic, UserEvent};
+use crate::state::AppState;
 
 pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;

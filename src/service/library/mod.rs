@@ -19,7 +19,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{account_input::parse_image_url, catalog_input::Name};
+use crate::domain::accounts::parse_image_url;
+use crate::domain::catalog::Name;
 use crate::error::{AppError, AppResult};
 
 #[derive(Default)]

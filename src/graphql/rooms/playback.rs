@@ -3,15 +3,11 @@
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use uuid::Uuid;
 
-use super::{
-    ContextExt,
-    player::PlaybackState,
-    rooms::{QueueItem, queue_items},
-};
-use crate::service::{
-    room_playback::{self, Request},
-    room_queue,
-};
+use crate::graphql::ContextExt;
+use crate::graphql::player::PlaybackState;
+use crate::graphql::rooms::{QueueItem, queue_items};
+use crate::service::rooms::playback::{self, Request};
+use crate::service::rooms::queue;
 
 /// A member's readiness for the room's current track.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -43,7 +39,7 @@ async fn run(
     expected_version: Option<i32>,
 ) -> async_graphql::Result<PlaybackState> {
     let viewer = ctx.viewer().require()?;
-    let (playback, track) = room_playback::command(
+    let (playback, track) = playback::command(
         ctx.state()?,
         viewer.user_id,
         room_id,
@@ -142,7 +138,7 @@ impl RoomPlaybackMutation {
     ) -> async_graphql::Result<i32> {
         let viewer = ctx.viewer().require()?;
         let lead =
-            room_playback::report_latency(ctx.state()?, viewer.user_id, room_id, i64::from(rtt_ms))
+            playback::report_latency(ctx.state()?, viewer.user_id, room_id, i64::from(rtt_ms))
                 .await?;
         Ok(i32::try_from(lead).unwrap_or(i32::MAX))
     }
@@ -155,7 +151,7 @@ impl RoomPlaybackMutation {
         room_id: Uuid,
     ) -> async_graphql::Result<SkipVoteResult> {
         let viewer = ctx.viewer().require()?;
-        let outcome = room_playback::vote_skip(ctx.state()?, viewer.user_id, room_id).await?;
+        let outcome = playback::vote_skip(ctx.state()?, viewer.user_id, room_id).await?;
         Ok(SkipVoteResult {
             votes: int(outcome.votes),
             needed: int(outcome.needed),
@@ -174,7 +170,7 @@ impl RoomPlaybackMutation {
         track_id: Uuid,
     ) -> async_graphql::Result<Vec<QueueItem>> {
         let viewer = ctx.viewer().require()?;
-        let queue = room_queue::enqueue(ctx.state()?, viewer.user_id, room_id, track_id).await?;
+        let queue = queue::enqueue(ctx.state()?, viewer.user_id, room_id, track_id).await?;
         Ok(queue_items(queue))
     }
 
@@ -189,7 +185,7 @@ impl RoomPlaybackMutation {
         item_id: Uuid,
     ) -> async_graphql::Result<Vec<QueueItem>> {
         let viewer = ctx.viewer().require()?;
-        let queue = room_queue::remove(ctx.state()?, viewer.user_id, room_id, item_id).await?;
+        let queue = queue::remove(ctx.state()?, viewer.user_id, room_id, item_id).await?;
         Ok(queue_items(queue))
     }
 
@@ -205,7 +201,7 @@ impl RoomPlaybackMutation {
         position: i32,
     ) -> async_graphql::Result<Vec<QueueItem>> {
         let viewer = ctx.viewer().require()?;
-        let queue = room_queue::move_item(
+        let queue = queue::move_item(
             ctx.state()?,
             viewer.user_id,
             room_id,

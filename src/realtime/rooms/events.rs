@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::service::room_sync::RoomPlayback;
+use crate::domain::room_rules::RoomPlayback;
 
 /// One event on `room:{room_id}`, stamped with the server time it happened at.
 #[derive(Clone, Debug, Serialize, Deserialize)]

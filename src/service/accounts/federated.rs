@@ -29,17 +29,14 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{
-    account_input::{Email, Username},
-    accounts,
-    sessions::{self, IssuedTokens},
-    two_factor,
-};
-use crate::{
-    auth::{oidc::VerifiedIdentity, random_token},
-    error::{AppError, AppResult},
-    state::AppState,
-};
+use crate::domain::accounts::{Email, Username};
+use crate::service::accounts;
+use crate::service::accounts::sessions::{self, IssuedTokens};
+use crate::service::accounts::two_factor;
+use crate::auth::oidc::VerifiedIdentity;
+use crate::auth::random_token;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// How long a started browser sign-in may take.
 pub const PENDING_TTL_MINUTES: i64 = 10;

@@ -16,16 +16,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    accounts,
-    sessions::{self, IssuedTokens},
-};
-use crate::{
-    auth::totp::{self, Provisioning},
-    error::{AppError, AppResult},
-    realtime::{Event, Topic, UserEvent},
-    state::AppState,
-};
+use crate::service::accounts;
+use crate::service::accounts::sessions::{self, IssuedTokens};
+use crate::auth::totp::{self, Provisioning};
+use crate::error::{AppError, AppResult};
+use crate::realtime::{Event, Topic, UserEvent};
+use crate::state::AppState;
 
 fn already_on() -> AppError {
     AppError::Conflict {

@@ -17,11 +17,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
-    error::{AppError, AppResult},
-    realtime::{Event, Topic, UserEvent},
-    state::AppState,
-};
+use crate::error::{AppError, AppResult};
+use crate::realtime::{Event, Topic, UserEvent};
+use crate::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Relation {

@@ -13,12 +13,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{playback::PlaybackState, room_playback::track_unloaded, room_queue, rooms};
-use crate::{
-    error::AppResult,
-    realtime::{Event, RoomEvent, Topic, UserEvent},
-    state::AppState,
-};
+use crate::domain::playback::PlaybackState;
+use crate::service::rooms::playback::track_unloaded;
+use crate::service::rooms::queue;
+use crate::service::rooms;
+use crate::error::AppResult;
+use crate::realtime::{Event, RoomEvent, Topic, UserEvent};
+use crate::state::AppState;
 
 /// Who is affected by a track's deletion, gathered inside its transaction.
 #[derive(Debug, Default)]
@@ -128,7 +129,7 @@ pub async fn announce(state: &AppState, affected: Affected) {
         );
     }
     for room_id in affected.queues {
-        match room_queue::entries(&state.db, room_id).await {
+        match queue::entries(&state.db, room_id).await {
             Ok(queue) => rooms::publish(state, room_id, RoomEvent::QueueChanged { queue }),
             Err(e) => tracing::warn!(error = ?e, %room_id, "announcing a shortened queue"),
         }

@@ -18,7 +18,8 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use super::{room_presence::RoomPresence, typing::Typing};
+use crate::realtime::rooms::presence::RoomPresence;
+use crate::realtime::typing::Typing;
 
 #[derive(Default)]
 pub struct RoomRuntime {

@@ -12,12 +12,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::rooms;
-use crate::{
-    error::{AppError, AppResult},
-    realtime::{RoomEvent, room_events::QueueEntry},
-    state::AppState,
-};
+use crate::service::rooms;
+use crate::error::{AppError, AppResult};
+use crate::realtime::RoomEvent;
+use crate::realtime::rooms::events::QueueEntry;
+use crate::state::AppState;
 
 async fn items(
     db: &impl ConnectionTrait,

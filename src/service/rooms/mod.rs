@@ -17,6 +17,12 @@
 //! Membership changes lock the room's row first (`UPDATE rooms … WHERE closed_at IS NULL`) in
 //! their transaction, so concurrent joins cannot overfill a room, even across instances.
 
+pub mod access;
+pub mod chat;
+pub mod live;
+pub mod playback;
+pub mod queue;
+
 use std::collections::HashSet;
 
 use chrono::Utc;
@@ -28,12 +34,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{room_access, room_playback, social};
-use crate::{
-    error::{AppError, AppResult},
-    realtime::{Event, RoomEvent, RoomMessage, Topic},
-    state::AppState,
-};
+use crate::service::social;
+use crate::error::{AppError, AppResult};
+use crate::realtime::{Event, RoomEvent, RoomMessage, Topic};
+use crate::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Visibility {
@@ -214,7 +218,7 @@ pub async fn create(state: &AppState, host: Uuid, input: NewRoom<'_>) -> AppResu
     }
     .insert(&txn)
     .await?;
-    room_playback::insert_empty(&txn, room.id).await?;
+    playback::insert_empty(&txn, room.id).await?;
     txn.commit().await?;
     Ok(room)
 }
@@ -260,9 +264,9 @@ pub async fn can_see(
     if viewer == room.host_id || membership(db, room.id, viewer).await?.is_some() {
         return Ok(true);
     }
-    if room_access::find(db, room.id, viewer)
+    if access::find(db, room.id, viewer)
         .await?
-        .is_some_and(|a| room_access::admits(room, &a))
+        .is_some_and(|a| access::admits(room, &a))
     {
         return Ok(true);
     }
@@ -390,13 +394,13 @@ pub async fn join(state: &AppState, user_id: Uuid, room_id: Uuid) -> AppResult<r
     if membership(&state.db, room_id, user_id).await?.is_some() {
         return Ok(room);
     }
-    let grant = room_access::find(&state.db, room_id, user_id).await?;
-    if grant.as_ref().is_some_and(room_access::is_ban) {
+    let grant = access::find(&state.db, room_id, user_id).await?;
+    if grant.as_ref().is_some_and(access::is_ban) {
         return Err(AppError::forbidden(
             "You were removed from this room; the host can invite you back",
         ));
     }
-    let invited = grant.is_some_and(|a| room_access::admits(&room, &a));
+    let invited = grant.is_some_and(|a| access::admits(&room, &a));
     let allowed = invited
         || user_id == room.host_id
         || match Visibility::of(&room) {
@@ -539,7 +543,7 @@ async fn remove_member(
         .exec(&txn)
         .await?;
     if let Some(by) = ban_by {
-        room_access::ban(&txn, room_id, user_id, by).await?;
+        access::ban(&txn, room_id, user_id, by).await?;
     }
     let mut new_host = None;
     if room.host_id == user_id
@@ -599,7 +603,7 @@ pub async fn leave(state: &AppState, user_id: Uuid, room_id: Uuid) -> AppResult<
         remove_member(state, &room, user_id, None).await?
     };
     if removed {
-        room_playback::recheck(state, room_id).await;
+        playback::recheck(state, room_id).await;
     }
     Ok(removed)
 }
@@ -623,7 +627,7 @@ pub async fn kick(state: &AppState, host: Uuid, room_id: Uuid, user_id: Uuid) ->
         remove_member(state, &room, user_id, Some(host)).await?
     };
     if removed {
-        room_playback::recheck(state, room_id).await;
+        playback::recheck(state, room_id).await;
     }
     Ok(removed)
 }
@@ -775,7 +779,7 @@ pub async fn update(
         room.wait_for_all && !updated.wait_for_all
     };
     if releases_hold {
-        room_playback::recheck(state, room_id).await;
+        playback::recheck(state, room_id).await;
     }
     find_open(&state.db, room_id).await
 }
@@ -795,7 +799,7 @@ pub async fn set_wait_opt_out(
         .exec(&state.db)
         .await?;
     if opt_out {
-        room_playback::recheck(state, room_id).await;
+        playback::recheck(state, room_id).await;
     }
     Ok(opt_out)
 }
@@ -821,7 +825,7 @@ pub async fn list(
                         .to_owned(),
                 ),
             )
-            .add(room_access::admitting(viewer));
+            .add(access::admitting(viewer));
         let friends = social::friend_ids(db, viewer).await?;
         if !friends.is_empty() {
             any = any.add(

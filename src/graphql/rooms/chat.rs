@@ -7,8 +7,10 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{ContextExt, loaders, user::User};
-use crate::{error::AppError, service::chat};
+use crate::graphql::{ContextExt, loaders};
+use crate::graphql::accounts::user::User;
+use crate::error::AppError;
+use crate::service::rooms::chat;
 
 pub struct ChatMessage(pub entity::chat_message::Model);
 

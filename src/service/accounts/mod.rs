@@ -4,6 +4,10 @@
 //! (e.g. `ann_lee#4821`), the handle friends search for. Usernames need not be unique; the tag
 //! never changes, even when the username does.
 
+pub mod federated;
+pub mod sessions;
+pub mod two_factor;
+
 use chrono::Utc;
 use entity::user;
 use sea_orm::{
@@ -11,16 +15,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    account_input::{Email, Password, Username, parse_image_url},
-    sessions::{self, IssuedTokens},
-};
-use crate::{
-    auth::password,
-    error::{AppError, AppResult},
-    realtime::{Event, Topic, UserEvent},
-    state::AppState,
-};
+use crate::domain::accounts::{Email, Password, Username, parse_image_url};
+use crate::service::accounts::sessions::IssuedTokens;
+use crate::auth::password;
+use crate::error::{AppError, AppResult};
+use crate::realtime::{Event, Topic, UserEvent};
+use crate::state::AppState;
 
 pub struct RegisterInput<'a> {
     pub email: &'a str,
@@ -66,7 +66,7 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<L
     let user = user.ok_or_else(invalid)?;
     if user.two_factor_enabled {
         return Ok(LoginOutcome::TwoFactorRequired {
-            challenge_token: super::two_factor::challenge(state, &user)?,
+            challenge_token: crate::service::accounts::two_factor::challenge(state, &user)?,
         });
     }
     let tokens = sessions::start(state, &state.db, user.id).await?;

@@ -19,15 +19,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    rooms::{self, Visibility},
-    social,
-};
-use crate::{
-    error::{AppError, AppResult},
-    realtime::{Event, Topic, UserEvent},
-    state::AppState,
-};
+use crate::service::rooms::{self, Visibility};
+use crate::service::social;
+use crate::error::{AppError, AppResult};
+use crate::realtime::{Event, Topic, UserEvent};
+use crate::state::AppState;
 
 const INVITED: &str = "INVITED";
 const BANNED: &str = "BANNED";

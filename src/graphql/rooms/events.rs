@@ -14,25 +14,18 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, future, stream};
 use uuid::Uuid;
 
-use super::{
-    ContextExt,
-    chat::ChatMessage,
-    loaders,
-    player::PlaybackState,
-    room_loaders,
-    rooms::{QueueItem, Room, RoomMember, queue_items},
-    user::User,
-};
-use crate::{
-    error::AppError,
-    realtime::{Event, RoomEvent as Domain, RoomMessage, Topic, bus::Delivery},
-    service::{
-        room_access,
-        room_live::{self, Snapshot},
-        rooms,
-    },
-    state::AppState,
-};
+use crate::graphql::{ContextExt, loaders};
+use crate::graphql::rooms::chat::ChatMessage;
+use crate::graphql::player::PlaybackState;
+use crate::graphql::rooms::{QueueItem, Room, RoomMember, queue_items};
+use crate::graphql::accounts::user::User;
+use crate::error::AppError;
+use crate::realtime::{Event, RoomEvent as Domain, RoomMessage, Topic};
+use crate::realtime::bus::Delivery;
+use crate::service::rooms::access;
+use crate::service::rooms::live::{self, Snapshot};
+use crate::service::rooms;
+use crate::state::AppState;
 
 fn ms(at: &DateTime<Utc>) -> f64 {
     at.timestamp_millis() as f64
@@ -75,7 +68,7 @@ impl RoomSnapshot {
         complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)"
     )]
     async fn typing(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
-        Ok(room_loaders::users(ctx, &self.typing)
+        Ok(loaders::users(ctx, &self.typing)
             .await?
             .into_iter()
             .map(User::new)
@@ -337,7 +330,7 @@ impl RoomEvent {
 }
 
 async fn fresh_snapshot(state: &AppState, room_id: Uuid) -> Option<RoomEvent> {
-    match room_live::snapshot(state, room_id).await {
+    match live::snapshot(state, room_id).await {
         Ok(snapshot) => Some(RoomEvent::snapshot(snapshot)),
         Err(e) => {
             tracing::warn!(error = ?e, %room_id, "could not build a room snapshot");
@@ -384,7 +377,7 @@ async fn resync(state: &AppState, room_id: Uuid, user_id: Uuid) -> Step {
             .await
             .map_or(Step::Skip, Step::Send),
         Err(AppError::Forbidden(_) | AppError::NotFound(_)) => {
-            let kicked = room_access::is_banned(&state.db, room_id, user_id)
+            let kicked = access::is_banned(&state.db, room_id, user_id)
                 .await
                 .unwrap_or(false);
             Step::Last(RoomEvent::MemberLeft(MemberLeft {
@@ -420,7 +413,7 @@ impl RoomEventsSubscription {
         let deliveries = state.bus.subscribe(Topic::Room(room_id));
         rooms::require_member(&state, viewer.user_id, room_id).await?;
         let counted = state.presence.subscription("roomEvents");
-        let connection = room_live::connect(&state, room_id, viewer.user_id);
+        let connection = live::connect(&state, room_id, viewer.user_id);
         let first = {
             let state = state.clone();
             stream::once(async move { fresh_snapshot(&state, room_id).await })

@@ -26,17 +26,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    playback::{Loaded, PlaybackError, PlaybackState},
-    room_queue,
-    room_sync::{self, Clock, Hold, RoomCommand, RoomPlayback, WaitPolicy},
-    rooms,
-};
-use crate::{
-    error::{AppError, AppResult},
-    realtime::RoomEvent,
-    state::AppState,
-};
+use crate::domain::playback::{Loaded, PlaybackError, PlaybackState};
+use crate::service::rooms::queue;
+use crate::domain::room_rules::{self, Clock, Hold, RoomCommand, RoomPlayback, WaitPolicy};
+use crate::service::rooms;
+use crate::error::{AppError, AppResult};
+use crate::realtime::RoomEvent;
+use crate::state::AppState;
 
 /// Compare-and-set attempts before giving up with `CONFLICT`.
 const MAX_ATTEMPTS: usize = 64;
@@ -155,7 +151,7 @@ pub async fn current(state: &AppState, room_id: Uuid) -> AppResult<Current> {
 /// The room's start lead now, in ms.
 pub fn lead_ms(state: &AppState, room_id: Uuid) -> i64 {
     let settings = &state.config.rooms;
-    room_sync::start_lead_ms(
+    room_rules::start_lead_ms(
         state.rooms.presence.max_rtt(room_id),
         settings.start_lead_min_ms,
         settings.start_lead_max_ms,
@@ -269,7 +265,7 @@ async fn apply(
                     track_id: None,
                     position_ms,
                 } if current.core.track.is_none() => {
-                    let head = room_queue::head(&state.db, room_id).await?.ok_or_else(|| {
+                    let head = queue::head(&state.db, room_id).await?.ok_or_else(|| {
                         AppError::bad_input(
                             "trackId",
                             "Nothing to play: no track is loaded and the queue is empty",
@@ -293,7 +289,7 @@ async fn apply(
                 Request::Pause => RoomCommand::Pause,
                 Request::Seek { position_ms } => RoomCommand::Seek { position_ms },
                 Request::Skip => {
-                    let head = room_queue::head(&state.db, room_id).await?;
+                    let head = queue::head(&state.db, room_id).await?;
                     popped = head.as_ref().map(|h| h.item.id);
                     let command = RoomCommand::Skip {
                         next: head.as_ref().map(|h| (loaded(&h.track), h.item.id)),
@@ -315,7 +311,7 @@ async fn apply(
                 if !current.core.has_ended(now) {
                     return Ok((current, current_track));
                 }
-                let head = room_queue::head(&state.db, room_id).await?;
+                let head = queue::head(&state.db, room_id).await?;
                 popped = head.as_ref().map(|h| h.item.id);
                 let command = RoomCommand::Skip {
                     next: head.as_ref().map(|h| (loaded(&h.track), h.item.id)),
@@ -347,7 +343,7 @@ async fn apply(
                 },
             );
             if popped.is_some() {
-                let queue = room_queue::entries(&state.db, room_id).await?;
+                let queue = queue::entries(&state.db, room_id).await?;
                 rooms::publish(state, room_id, RoomEvent::QueueChanged { queue });
             }
             if next.item_id != current.item_id && current.item_id.is_some() {
@@ -604,7 +600,7 @@ async fn tally(state: &AppState, room: &room::Model) -> AppResult<VoteOutcome> {
     let room_id = room.id;
     let (current, _) = read(&state.db, room_id).await?;
     let connected = state.rooms.presence.connected(room_id);
-    let needed = room_sync::votes_needed(connected.len(), room.skip_vote_percent);
+    let needed = room_rules::votes_needed(connected.len(), room.skip_vote_percent);
     let Some(item_id) = current.item_id.filter(|_| current.core.track.is_some()) else {
         return Ok(VoteOutcome {
             votes: 0,

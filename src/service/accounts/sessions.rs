@@ -10,10 +10,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
-    error::{AppError, AppResult},
-    state::AppState,
-};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// What a successful sign-in or refresh hands to the client.
 pub struct IssuedTokens {

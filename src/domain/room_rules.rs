@@ -1,5 +1,5 @@
 //! The pure rules of a room's shared playback, on top of the playback state machine
-//! ([`super::playback`]): waiting for everyone to be ready (a *hold*), the scheduled-start lead
+//! ([`crate::domain::playback`]): waiting for everyone to be ready (a *hold*), the scheduled-start lead
 //! and the skip-vote threshold. No I/O: `room_playback` reads the inputs, applies these rules,
 //! and writes the result with compare-and-set.
 //!
@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::playback::{Command, Loaded, PlaybackError, PlaybackState};
+use crate::domain::playback::{Command, Loaded, PlaybackError, PlaybackState};
 
 /// A room's playback: the shared state machine's tuple plus what only rooms have.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

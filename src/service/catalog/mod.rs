@@ -10,6 +10,8 @@
 //!   with it in the same transaction), then removes the file; if the transaction fails the file
 //!   is moved back.
 
+pub mod track_removal;
+
 use std::{collections::HashMap, path::Path};
 
 use chrono::Utc;
@@ -21,19 +23,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    catalog_input::{Name, contains_pattern, parse_genre},
-    track_removal,
-};
-use crate::{
-    error::{AppError, AppResult},
-    media::{
-        MediaStore, StagedUpload,
-        probe::{self, AudioInfo},
-    },
-    service::account_input::parse_image_url,
-    state::AppState,
-};
+use crate::domain::catalog::{Name, contains_pattern, parse_genre};
+use crate::error::{AppError, AppResult};
+use crate::media::{MediaStore, StagedUpload};
+use crate::media::probe::{self, AudioInfo};
+use crate::domain::accounts::parse_image_url;
+use crate::state::AppState;
 
 /// What a client sends to create or change an artist; `None` leaves a field as it is, and
 /// `Some(None)` clears an optional one.

@@ -9,12 +9,13 @@ use entity::{room, room_user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 use uuid::Uuid;
 
-use super::{room_playback, room_queue, room_sync::RoomPlayback, rooms};
-use crate::{
-    error::{AppError, AppResult},
-    realtime::{RoomEvent, room_events::QueueEntry},
-    state::AppState,
-};
+use crate::service::rooms::{playback, queue};
+use crate::domain::room_rules::RoomPlayback;
+use crate::service::rooms;
+use crate::error::{AppError, AppResult};
+use crate::realtime::RoomEvent;
+use crate::realtime::rooms::events::QueueEntry;
+use crate::state::AppState;
 
 /// Everything a client needs to render a room, read at one moment.
 #[derive(Clone, Debug)]
@@ -31,12 +32,12 @@ pub async fn snapshot(state: &AppState, room_id: Uuid) -> AppResult<Snapshot> {
     let room = rooms::find(&state.db, room_id)
         .await?
         .ok_or_else(|| AppError::not_found("Room not found"))?;
-    let (playback, track) = room_playback::current(state, room_id).await?;
+    let (playback, track) = playback::current(state, room_id).await?;
     Ok(Snapshot {
         room,
         playback,
         track,
-        queue: room_queue::entries(&state.db, room_id).await?,
+        queue: queue::entries(&state.db, room_id).await?,
         members: rooms::members(&state.db, room_id).await?,
         typing: state.rooms.typing.typing_in(room_id),
     })
@@ -94,7 +95,7 @@ impl Drop for RoomConnection {
         // The room may have been waiting for them, or now have enough skip votes.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let state = state.clone();
-            runtime.spawn(async move { room_playback::recheck(&state, room_id).await });
+            runtime.spawn(async move { playback::recheck(&state, room_id).await });
         }
     }
 }
@@ -102,7 +103,7 @@ impl Drop for RoomConnection {
 /// Background work: re-arms the timers of rooms that are playing (so auto-advance survives a
 /// restart) and starts the idle sweep.
 pub async fn start(state: &AppState) -> anyhow::Result<()> {
-    room_playback::rearm_all(state)
+    playback::rearm_all(state)
         .await
         .map_err(|e| anyhow::anyhow!("re-arming room timers: {e:?}"))?;
     let idle = state.config.rooms.idle_close;

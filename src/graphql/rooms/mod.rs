@@ -1,25 +1,20 @@
 //! Listening rooms: the `Room` type, finding rooms, membership, roles and settings.
 
+pub mod chat;
+pub mod events;
+pub mod playback;
+
 use async_graphql::{Context, Enum, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{
-    ContextExt,
-    catalog::Track,
-    connection::{self, Page},
-    loaders,
-    player::PlaybackState,
-    room_loaders,
-    user::User,
-};
-use crate::{
-    realtime::room_events::QueueEntry,
-    service::{
-        room_access, room_playback,
-        rooms::{self, ControlMode, NewRoom, Role, RoomPatch, Visibility},
-    },
-};
+use crate::graphql::{ContextExt, loaders};
+use crate::graphql::catalog::Track;
+use crate::graphql::connection::{self, Page};
+use crate::graphql::player::PlaybackState;
+use crate::graphql::accounts::user::User;
+use crate::realtime::rooms::events::QueueEntry;
+use crate::service::rooms::{self, ControlMode, NewRoom, Role, RoomPatch, Visibility};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum RoomVisibility {
@@ -141,14 +136,14 @@ impl Room {
         complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::MEMBERS_BOUND, child_complexity)"
     )]
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RoomMember>> {
-        Ok(room_loaders::members(ctx, self.0.id)
+        Ok(loaders::members(ctx, self.0.id)
             .await?
             .into_iter()
             .map(RoomMember)
             .collect())
     }
     async fn member_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let n = room_loaders::members(ctx, self.0.id).await?.len();
+        let n = loaders::members(ctx, self.0.id).await?.len();
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     /// Members holding a `roomEvents` subscription to the room right now.
@@ -157,12 +152,12 @@ impl Room {
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     async fn playback(&self, ctx: &Context<'_>) -> async_graphql::Result<PlaybackState> {
-        let row = room_loaders::playback(ctx, self.0.id).await?;
+        let row = loaders::playback(ctx, self.0.id).await?;
         let track = match row.track_id {
             Some(id) => loaders::track(ctx, id).await?,
             None => None,
         };
-        let playback = room_playback::from_row(&row, track.as_ref());
+        let playback = rooms::playback::from_row(&row, track.as_ref());
         Ok(PlaybackState::room(playback, track))
     }
     /// What plays next, in order.
@@ -170,7 +165,7 @@ impl Room {
         complexity = "crate::graphql::connection::bounded_cost(crate::graphql::connection::QUEUE_BOUND, child_complexity)"
     )]
     async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<QueueItem>> {
-        Ok(room_loaders::queue(ctx, self.0.id)
+        Ok(loaders::queue(ctx, self.0.id)
             .await?
             .into_iter()
             .map(|item| QueueItem { item, track: None })
@@ -182,7 +177,7 @@ impl Room {
     )]
     async fn typing(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
         let ids = ctx.state()?.rooms.typing.typing_in(self.0.id);
-        Ok(room_loaders::users(ctx, &ids)
+        Ok(loaders::users(ctx, &ids)
             .await?
             .into_iter()
             .map(User::new)
@@ -191,7 +186,7 @@ impl Room {
     /// How far ahead (ms) starts are scheduled now: twice the highest round trip reported by
     /// connected members, within the server's bounds.
     async fn start_lead_ms(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let lead = room_playback::lead_ms(ctx.state()?, self.0.id);
+        let lead = rooms::playback::lead_ms(ctx.state()?, self.0.id);
         Ok(i32::try_from(lead).unwrap_or(i32::MAX))
     }
     /// The viewer's role, or `null` when they are not a member.
@@ -226,7 +221,7 @@ impl Room {
         let Some(viewer) = ctx.viewer().user_id() else {
             return Ok(None);
         };
-        Ok(room_loaders::members(ctx, self.0.id)
+        Ok(loaders::members(ctx, self.0.id)
             .await?
             .into_iter()
             .find(|m| m.user_id == viewer))
@@ -441,7 +436,7 @@ impl RoomMutation {
         user_id: Uuid,
     ) -> async_graphql::Result<bool> {
         let viewer = ctx.viewer().require()?;
-        Ok(room_access::invite(ctx.state()?, viewer.user_id, room_id, user_id).await?)
+        Ok(rooms::access::invite(ctx.state()?, viewer.user_id, room_id, user_id).await?)
     }
 
     /// Removes a member (host only); they may not rejoin until the host invites them again.

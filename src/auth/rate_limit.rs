@@ -28,10 +28,8 @@ use std::{
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    config::{Limit, RateLimits, SecurityConfig},
-    error::{AppError, AppResult},
-};
+use crate::config::{Limit, RateLimits, SecurityConfig};
+use crate::error::{AppError, AppResult};
 
 /// What is being counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
