@@ -282,7 +282,7 @@ fn secret(
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("DATA_DIR: cannot create {}", data_dir.display()))?;
-    let generated = crate::auth::random_token(48);
+    let generated = crate::random::token(48);
     write_private(&path, &generated)
         .with_context(|| format!("{key}: cannot persist a generated secret"))?;
     tracing::warn!(

@@ -10,17 +10,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use chrono::Utc;
-use entity::{artist, user};
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set,
-    sea_query::{Expr, ExprTrait, Func},
-};
 use uuid::Uuid;
 
-use crate::service::catalog::{self, NewTrack};
+use crate::domain::accounts::Email;
 use crate::domain::catalog::Name;
+use crate::service::accounts;
+use crate::service::catalog::{self, NewTrack};
 use crate::state::AppState;
 
 pub struct ImportOptions {
@@ -72,10 +68,9 @@ pub async fn run(state: &AppState, options: ImportOptions) -> anyhow::Result<Imp
     }
     let owner = match &options.owner_email {
         Some(email) => Some(
-            user::Entity::find()
-                .filter(user::Column::Email.eq(email.trim().to_lowercase()))
-                .one(&state.db)
-                .await?
+            accounts::find_by_email(&state.db, &parse_email(email)?)
+                .await
+                .map_err(|e| anyhow::anyhow!("--owner: {}", e.public_message()))?
                 .with_context(|| format!("--owner: no account with email {email}"))?
                 .id,
         ),
@@ -144,9 +139,10 @@ async fn import_one(
         .map(str::to_owned)
         .or_else(|| info.tags.artist.clone())
         .unwrap_or_else(|| "Unknown artist".to_owned());
-    let artist_id = artist_named(state, &artist_name)
+    let artist_id = catalog::artist_named(&state.db, &artist_name)
         .await
-        .map_err(|e| format!("artist: {e:#}"))?;
+        .map_err(|e| format!("artist: {}", e.public_message()))?
+        .id;
     let size_bytes = tokio::fs::metadata(path)
         .await
         .map_err(|e| e.to_string())?
@@ -179,28 +175,8 @@ async fn import_one(
     result.map(|_| ()).map_err(|e| e.public_message())
 }
 
-/// The artist with this name (case-insensitively), created when missing.
-async fn artist_named(state: &AppState, name: &str) -> anyhow::Result<Uuid> {
-    let existing = artist::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(artist::Column::Name))).eq(name.to_lowercase()))
-        .one(&state.db)
-        .await?;
-    if let Some(artist) = existing {
-        return Ok(artist.id);
-    }
-    let now = Utc::now();
-    let created = artist::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        name: Set(name.to_owned()),
-        genre: Set(None),
-        image_url: Set(None),
-        created_by: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
-    Ok(created.id)
+fn parse_email(email: &str) -> anyhow::Result<Email> {
+    Email::parse(email).map_err(|e| anyhow::anyhow!("--owner: {}", e.public_message()))
 }
 
 /// Regular files under `dir`, recursively, sorted; hidden files and folders are left out.

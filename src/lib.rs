@@ -11,6 +11,7 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod media;
+pub mod random;
 pub mod realtime;
 pub mod service;
 pub mod state;

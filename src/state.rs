@@ -11,16 +11,15 @@ use std::{
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::challenge::ChallengeTokens;
+use crate::auth::oidc::OidcProvider;
+use crate::auth::rate_limit::RateLimiter;
+use crate::auth::totp::{RecoveryCodes, SecretBox};
 use crate::auth::{StreamTokens, TokenService};
 use crate::config::Config;
 use crate::media::{MediaStore, Prober};
+use crate::realtime::ClientConnections;
 use crate::realtime::{EventBus, Presence, RoomRuntime};
-// Account security (issue 6).
-use crate::auth::challenge::ChallengeTokens;
-use crate::auth::oidc::OidcProvider;
-use crate::auth::totp::{RecoveryCodes, SecretBox};
-use crate::http::ClientConnections;
-use crate::auth::rate_limit::RateLimiter;
 
 #[derive(Clone)]
 pub struct AppState(Arc<App>);

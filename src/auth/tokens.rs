@@ -95,7 +95,7 @@ impl TokenService {
 
     /// A fresh opaque refresh token and the hash to store for it.
     pub fn new_refresh(&self) -> (String, String) {
-        let token = super::random_token(32);
+        let token = crate::random::token(32);
         let hash = self.hash_refresh(&token);
         (token, hash)
     }

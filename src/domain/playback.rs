@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::error::AppError;
+
 /// A track as the state machine needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Loaded {
@@ -64,6 +66,20 @@ pub enum PlaybackError {
     PositionOutOfRange {
         duration_ms: i64,
     },
+}
+
+impl PlaybackError {
+    /// As the client sees it: `BAD_USER_INPUT` on the field at fault. `nothing_loaded` tells
+    /// where nothing is loaded and how to load something.
+    pub fn into_app_error(self, nothing_loaded: &str) -> AppError {
+        match self {
+            PlaybackError::NothingLoaded => AppError::bad_input("trackId", nothing_loaded),
+            PlaybackError::PositionOutOfRange { duration_ms } => AppError::bad_input(
+                "positionMs",
+                format!("positionMs must be between 0 and the track's duration ({duration_ms} ms)"),
+            ),
+        }
+    }
 }
 
 impl PlaybackState {

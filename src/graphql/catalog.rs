@@ -4,10 +4,10 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, Upload};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
-use crate::graphql::connection::{self, Page};
-use crate::graphql::accounts::user::User;
 use crate::error::AppError;
+use crate::graphql::accounts::user::User;
+use crate::graphql::connection::{self, Page};
+use crate::graphql::{ContextExt, loaders};
 use crate::service::catalog::{self, ArtistFields, TrackFields, TrackFilter};
 
 pub struct Track(pub entity::track::Model);

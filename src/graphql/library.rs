@@ -4,10 +4,10 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
+use crate::graphql::accounts::user::User;
 use crate::graphql::catalog::Track;
 use crate::graphql::connection::{self, Page};
-use crate::graphql::accounts::user::User;
+use crate::graphql::{ContextExt, loaders};
 use crate::service::library::{self, PlaylistFields};
 
 pub struct Playlist(pub entity::playlist::Model);

@@ -15,8 +15,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use crate::service::{catalog, library};
 use crate::service::social::{self, Relation};
+use crate::service::{catalog, library};
 
 /// Loader errors must be `Clone`; they surface as internal errors.
 type LoadError = Arc<sea_orm::DbErr>;

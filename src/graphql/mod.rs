@@ -70,9 +70,7 @@ fn builder(max_depth: usize) -> SchemaBuilder<QueryRoot, MutationRoot, Subscript
 pub fn build_schema(state: AppState) -> AppSchema {
     let builder = builder(state.config.graphql_max_depth);
     let builder = builder.extension(query_limits::QueryLimits::new(&state.config));
-    loaders::register(builder, &state.db)
-        .data(state)
-        .finish()
+    loaders::register(builder, &state.db).data(state).finish()
 }
 
 /// The SDL exactly as committed in `schema.graphql`.

@@ -3,12 +3,12 @@
 use async_graphql::{Context, InputObject, Object};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
-use crate::graphql::catalog::Track;
-use crate::graphql::accounts::user::User;
 use crate::domain::playback::PlaybackState as State;
-use crate::service::player::{self, Request};
 use crate::domain::room_rules::RoomPlayback;
+use crate::graphql::accounts::user::User;
+use crate::graphql::catalog::Track;
+use crate::graphql::{ContextExt, loaders};
+use crate::service::player::{self, Request};
 
 /// A player's state: the personal player's, or a room's (which adds waiting for everyone).
 pub struct PlaybackState(pub State, pub Option<Box<RoomExtras>>);

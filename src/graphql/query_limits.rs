@@ -24,8 +24,8 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
-use crate::graphql::argument_values::{self, RequestInputs};
 use crate::config::Config;
+use crate::graphql::argument_values::{self, RequestInputs};
 
 pub struct QueryLimits {
     max_aliases: usize,

@@ -4,9 +4,9 @@ use async_graphql::{Context, Enum, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
-use crate::graphql::connection::{self, Page};
 use crate::graphql::accounts::user::User;
+use crate::graphql::connection::{self, Page};
+use crate::graphql::{ContextExt, loaders};
 use crate::service::social::{self, Direction, Relation};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]

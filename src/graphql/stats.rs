@@ -2,8 +2,8 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use crate::graphql::ContextExt;
 use crate::error::AppError;
+use crate::graphql::ContextExt;
 use crate::service::accounts;
 
 #[derive(SimpleObject)]

@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
+use crate::graphql::accounts::user::User;
 use crate::graphql::player::PlaybackState;
 use crate::graphql::rooms::Room;
 use crate::graphql::social::FriendRequest;
-use crate::graphql::accounts::user::User;
-use crate::realtime::{Event, Topic, UserEvent as DomainEvent};
+use crate::graphql::{ContextExt, loaders};
 use crate::realtime::bus::Delivery;
+use crate::realtime::{Event, Topic, UserEvent as DomainEvent};
 
 fn ms(at: &DateTime<Utc>) -> f64 {
     at.timestamp_millis() as f64

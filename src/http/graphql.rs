@@ -10,7 +10,7 @@
 //!   with `Allow: POST` for mutations); a GET with a WebSocket upgrade goes to [`super::ws`].
 
 use async_graphql::{
-    Request as GqlRequest, Response as GqlResponse, ServerError, Variables,
+    Request as GqlRequest, Response as GqlResponse, ServerError,
     http::GraphiQLSource,
     parser::{parse_query, types::OperationType},
 };
@@ -22,10 +22,10 @@ use axum::{
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::{HttpState, upload, ws};
+use super::{HttpState, params, upload, ws};
 use crate::auth::Viewer;
-use crate::error::AppError;
 use crate::auth::rate_limit::ClientAddr;
+use crate::error::AppError;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -84,7 +84,7 @@ pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
         };
         body.insert(key, value);
     }
-    let request = match parse_params(Value::Object(body)) {
+    let request = match params::request_from_json(Value::Object(body)) {
         Ok(r) => r,
         Err(msg) => return request_error(format, &msg),
     };
@@ -156,7 +156,7 @@ pub async fn post(State(state): State<HttpState>, request: Request) -> Response 
         Ok(v) => v,
         Err(e) => return request_error(format, &format!("Request body is not valid JSON: {e}")),
     };
-    let request = match parse_params(value) {
+    let request = match params::request_from_json(value) {
         Ok(r) => r,
         Err(msg) => return request_error(format, &msg),
     };
@@ -182,7 +182,15 @@ async fn post_multipart(
         operations_bytes: state.app.config.body_limit_bytes as u64,
         file_bytes: state.app.config.media.max_upload_bytes,
     };
-    match upload::receive(body, boundary, &state.app.media, limits, parse_params).await {
+    match upload::receive(
+        body,
+        boundary,
+        &state.app.media,
+        limits,
+        params::request_from_json,
+    )
+    .await
+    {
         Ok((request, staged)) => {
             let leftovers = staged.paths();
             let request = with_client(request.data(staged), client);
@@ -320,43 +328,6 @@ fn body_response(format: Format, status: StatusCode, body: Value) -> Response {
     resp
 }
 
-/// Turns a JSON request body into a GraphQL request, checking each parameter's type.
-fn parse_params(value: Value) -> Result<GqlRequest, String> {
-    let Value::Object(mut map) = value else {
-        return Err(
-            "The request body must be a JSON object (batched requests are not supported)".into(),
-        );
-    };
-    let query = match map.remove("query") {
-        Some(Value::String(q)) => q,
-        None | Some(Value::Null) => return Err("The `query` parameter is required".into()),
-        Some(_) => return Err("The `query` parameter must be a string".into()),
-    };
-    let mut request = GqlRequest::new(query);
-    match map.remove("operationName") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(name)) => request = request.operation_name(name),
-        Some(_) => return Err("The `operationName` parameter must be a string".into()),
-    }
-    match map.remove("variables") {
-        None | Some(Value::Null) => {}
-        Some(v @ Value::Object(_)) => request = request.variables(Variables::from_json(v)),
-        Some(_) => return Err("The `variables` parameter must be an object".into()),
-    }
-    match map.remove("extensions") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(ext)) => {
-            for (k, v) in ext {
-                let v = async_graphql::Value::from_json(v)
-                    .map_err(|_| "Invalid `extensions` value".to_owned())?;
-                request.extensions.insert(k, v);
-            }
-        }
-        Some(_) => return Err("The `extensions` parameter must be an object".into()),
-    }
-    Ok(request)
-}
-
 /// Whether the selected operation is a query. An unparsable document counts as a query so that
 /// execution reports the syntax error.
 fn is_query_operation(request: &GqlRequest) -> bool {
@@ -463,22 +434,6 @@ mod tests {
             Some(Format::Json)
         );
         assert!(negotiate(&accept("text/plain")).is_none());
-    }
-
-    #[test]
-    fn parameters_are_type_checked() {
-        assert!(parse_params(serde_json::json!({ "query": "{ a }" })).is_ok());
-        assert!(parse_params(serde_json::json!({ "query": "{ a }", "variables": null, "extensions": null, "operationName": null })).is_ok());
-        for bad in [
-            serde_json::json!({ "notquery": "{ a }" }),
-            serde_json::json!({ "query": 0 }),
-            serde_json::json!({ "query": "{ a }", "variables": "x" }),
-            serde_json::json!({ "query": "{ a }", "operationName": ["x"] }),
-            serde_json::json!({ "query": "{ a }", "extensions": false }),
-            serde_json::json!([{ "query": "{ a }" }]),
-        ] {
-            assert!(parse_params(bad.clone()).is_err(), "{bad}");
-        }
     }
 
     #[test]

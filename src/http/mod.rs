@@ -11,6 +11,7 @@ mod google;
 mod graphql;
 mod health;
 mod metrics;
+mod params;
 mod rate_limit;
 mod stream;
 mod upload;
@@ -42,7 +43,6 @@ use tracing::Level;
 use crate::graphql::AppSchema;
 use crate::state::AppState;
 
-pub use rate_limit::ClientConnections;
 pub use ws::WsConfig;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

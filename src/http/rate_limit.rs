@@ -1,15 +1,11 @@
-//! The client address of each request, the general per-client request limit, and the count of
-//! open WebSocket connections per client address.
+//! The client address of each request, and the general per-client request limit.
 //!
 //! The client address is the socket's peer address. `X-Forwarded-For` is trusted only with
 //! `TRUST_PROXY_HOPS=N` (N reverse proxies in front, each appending the address it saw): the
 //! N-th entry from the right is then the client; entries further left are whatever the client
 //! claimed and are ignored.
 
-use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
-    sync::Arc,
-};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, Request, State},
@@ -17,11 +13,10 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use dashmap::{DashMap, mapref::entry::Entry};
 
 use super::HttpState;
-use crate::error::AppError;
 use crate::auth::rate_limit::{Bucket, ClientAddr};
+use crate::error::AppError;
 
 /// Routes that load balancers and monitoring poll; never limited.
 const UNLIMITED: &[&str] = &["/health", "/ready", "/metrics"];
@@ -105,53 +100,6 @@ fn parse_forwarded_ip(entry: &str) -> Option<IpAddr> {
     entry.parse::<SocketAddr>().ok().map(|s| s.ip())
 }
 
-/// Open WebSocket connections per client address and per user (this instance only).
-#[derive(Default)]
-pub struct ClientConnections {
-    open: Arc<DashMap<String, usize>>,
-}
-
-/// Holds one counted connection; uncounts it when dropped.
-pub struct ConnectionSlot {
-    open: Arc<DashMap<String, usize>>,
-    key: String,
-}
-
-impl ClientConnections {
-    /// Counts a new connection from `client`, or `None` when it already has `max` open.
-    pub fn try_open(&self, client: &ClientAddr, max: usize) -> Option<ConnectionSlot> {
-        self.try_open_key(client.key(), max)
-    }
-
-    /// Counts a new signed-in connection of `user`, or `None` when they already have `max`.
-    pub fn try_open_user(&self, user: uuid::Uuid, max: usize) -> Option<ConnectionSlot> {
-        self.try_open_key(format!("user:{user}"), max)
-    }
-
-    fn try_open_key(&self, key: String, max: usize) -> Option<ConnectionSlot> {
-        let mut count = self.open.entry(key.clone()).or_insert(0);
-        if *count >= max {
-            return None;
-        }
-        *count += 1;
-        Some(ConnectionSlot {
-            open: self.open.clone(),
-            key,
-        })
-    }
-}
-
-impl Drop for ConnectionSlot {
-    fn drop(&mut self) {
-        if let Entry::Occupied(mut e) = self.open.entry(self.key.clone()) {
-            *e.get_mut() -= 1;
-            if *e.get() == 0 {
-                e.remove();
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,16 +129,5 @@ mod tests {
         );
         assert_eq!(client_addr(Some(peer), &xff("junk"), 1).0, peer);
         assert_eq!(client_addr(Some(peer), &HeaderMap::new(), 1).0, peer);
-    }
-
-    #[test]
-    fn connection_slots_count_and_release() {
-        let conns = ClientConnections::default();
-        let client = ClientAddr("10.0.0.1".parse().expect("ip"));
-        let a = conns.try_open(&client, 2).expect("first");
-        let _b = conns.try_open(&client, 2).expect("second");
-        assert!(conns.try_open(&client, 2).is_none());
-        drop(a);
-        assert!(conns.try_open(&client, 2).is_some());
     }
 }

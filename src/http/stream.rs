@@ -12,14 +12,14 @@ use axum::{
     http::{HeaderMap, Method, header},
     response::{IntoResponse, Response},
 };
-use entity::{artist, track};
-use sea_orm::EntityTrait;
+use entity::track;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::tokens::bearer;
 use crate::error::{AppError, AppResult};
 use crate::media::serve::{Served, serve};
+use crate::service::catalog;
 use crate::state::AppState;
 
 pub async fn audio(
@@ -59,8 +59,7 @@ pub async fn metadata(
 ) -> Response {
     let result: AppResult<Response> = async {
         let track = authorized_track(&app, &id, &query, &headers).await?;
-        let artist = artist::Entity::find_by_id(track.artist_id)
-            .one(&app.db)
+        let artist = catalog::find_artist(&app.db, track.artist_id)
             .await?
             .map(|a| a.name);
         Ok(Json(json!({
@@ -109,8 +108,7 @@ async fn authorized_track(
 }
 
 async fn find(app: &AppState, track_id: Uuid) -> AppResult<track::Model> {
-    track::Entity::find_by_id(track_id)
-        .one(&app.db)
+    catalog::find_track(&app.db, track_id)
         .await?
         .ok_or_else(|| AppError::not_found("Track not found"))
 }

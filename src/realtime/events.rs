@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::realtime::RoomMessage;
 use crate::domain::playback::PlaybackState;
+use crate::realtime::RoomMessage;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Event {

@@ -3,12 +3,14 @@
 
 pub mod bridge;
 pub mod bus;
+pub mod connections;
 pub mod events;
 pub mod presence;
 pub mod rooms;
 pub mod typing;
 
 pub use bus::{EventBus, Topic};
+pub use connections::ClientConnections;
 pub use events::{Event, UserEvent};
 pub use presence::Presence;
 pub use rooms::events::{RoomEvent, RoomMessage};

@@ -6,10 +6,12 @@ use entity::{playback_state, track};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use uuid::Uuid;
 
-use crate::domain::playback::{Command, Loaded, PlaybackError, PlaybackState};
+use crate::domain::playback::{Command, Loaded, PlaybackState};
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, Topic, UserEvent};
 use crate::state::AppState;
+
+const NOTHING_LOADED: &str = "Nothing is loaded in the player; play a track first";
 
 /// Compare-and-set attempts before giving up with `CONFLICT` (each loser re-reads and re-applies).
 const MAX_ATTEMPTS: usize = 32;
@@ -71,7 +73,9 @@ pub async fn apply(state: &AppState, user_id: Uuid, request: Request) -> AppResu
             Some(row) => from_row(state, row).await?,
             None => PlaybackState::empty(now),
         };
-        let next = current.apply(command, now).map_err(playback_error)?;
+        let next = current
+            .apply(command, now)
+            .map_err(|e| e.into_app_error(NOTHING_LOADED))?;
         if next == current {
             return Ok(current);
         }
@@ -175,17 +179,4 @@ async fn from_row(state: &AppState, row: &playback_state::Model) -> AppResult<Pl
         anchor_time_ms: row.anchor_time_ms,
         version: row.version,
     })
-}
-
-fn playback_error(err: PlaybackError) -> AppError {
-    match err {
-        PlaybackError::NothingLoaded => AppError::bad_input(
-            "trackId",
-            "Nothing is loaded in the player; play a track first",
-        ),
-        PlaybackError::PositionOutOfRange { duration_ms } => AppError::bad_input(
-            "positionMs",
-            format!("positionMs must be between 0 and the track's duration ({duration_ms} ms)"),
-        ),
-    }
 }

@@ -4,7 +4,10 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, code, test_config};
-use crate::uploads::{UPLOAD, create_artist, fixture, media_files, multipart, send_multipart, staged_files, upload, upload_fixture};
+use crate::uploads::{
+    UPLOAD, create_artist, fixture, media_files, multipart, send_multipart, staged_files, upload,
+    upload_fixture,
+};
 
 #[tokio::test]
 async fn uploads_are_probed_in_every_format() {

@@ -6,11 +6,11 @@ pub mod user;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, Union};
 use uuid::Uuid;
 
+use crate::auth::rate_limit::Bucket;
 use crate::graphql::ContextExt;
 use crate::graphql::accounts::user::User;
-use crate::service::accounts::{self, LoginOutcome, ProfileUpdate, RegisterInput as Register};
-use crate::auth::rate_limit::Bucket;
 use crate::service::accounts::sessions::{self, IssuedTokens};
+use crate::service::accounts::{self, LoginOutcome, ProfileUpdate, RegisterInput as Register};
 
 #[derive(SimpleObject)]
 pub struct AuthPayload {

@@ -2,11 +2,11 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 
+use crate::auth::rate_limit::{Bucket, ClientAddr};
+use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::accounts::AuthPayload;
-use crate::error::AppError;
 use crate::service::accounts::{federated, two_factor};
-use crate::auth::rate_limit::{Bucket, ClientAddr};
 
 /// What an authenticator app needs to add the account. Shown by `beginTwoFactorSetup`; two-factor
 /// authentication is on only after `enableTwoFactor` with a code from the app.

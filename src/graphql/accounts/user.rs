@@ -4,8 +4,8 @@ use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
 use crate::graphql::social::FriendshipStatus;
+use crate::graphql::{ContextExt, loaders};
 use crate::service::social::Relation;
 
 pub struct User(pub entity::user::Model, Owner);

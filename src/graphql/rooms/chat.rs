@@ -7,9 +7,9 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
-use crate::graphql::accounts::user::User;
 use crate::error::AppError;
+use crate::graphql::accounts::user::User;
+use crate::graphql::{ContextExt, loaders};
 use crate::service::rooms::chat;
 
 pub struct ChatMessage(pub entity::chat_message::Model);

@@ -14,17 +14,17 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, future, stream};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
-use crate::graphql::rooms::chat::ChatMessage;
-use crate::graphql::player::PlaybackState;
-use crate::graphql::rooms::{QueueItem, Room, RoomMember, queue_items};
-use crate::graphql::accounts::user::User;
 use crate::error::AppError;
-use crate::realtime::{Event, RoomEvent as Domain, RoomMessage, Topic};
+use crate::graphql::accounts::user::User;
+use crate::graphql::player::PlaybackState;
+use crate::graphql::rooms::chat::ChatMessage;
+use crate::graphql::rooms::{QueueItem, Room, RoomMember, queue_items};
+use crate::graphql::{ContextExt, loaders};
 use crate::realtime::bus::Delivery;
+use crate::realtime::{Event, RoomEvent as Domain, RoomMessage, Topic};
+use crate::service::rooms;
 use crate::service::rooms::access;
 use crate::service::rooms::live::{self, Snapshot};
-use crate::service::rooms;
 use crate::state::AppState;
 
 fn ms(at: &DateTime<Utc>) -> f64 {

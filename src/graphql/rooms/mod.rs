@@ -8,11 +8,11 @@ use async_graphql::{Context, Enum, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::graphql::{ContextExt, loaders};
+use crate::graphql::accounts::user::User;
 use crate::graphql::catalog::Track;
 use crate::graphql::connection::{self, Page};
 use crate::graphql::player::PlaybackState;
-use crate::graphql::accounts::user::User;
+use crate::graphql::{ContextExt, loaders};
 use crate::realtime::rooms::events::QueueEntry;
 use crate::service::rooms::{self, ControlMode, NewRoom, Role, RoomPatch, Visibility};
 

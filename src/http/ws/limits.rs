@@ -8,9 +8,9 @@
 use async_graphql::ServerError;
 use uuid::Uuid;
 
-use crate::error::AppError;
-use crate::http::rate_limit::ConnectionSlot;
 use crate::auth::rate_limit::{Bucket, ClientAddr};
+use crate::error::AppError;
+use crate::realtime::connections::ConnectionSlot;
 use crate::state::AppState;
 
 /// "Try Again Later" (RFC 6455 registry): a cap, not a protocol error.

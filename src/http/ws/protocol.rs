@@ -3,8 +3,10 @@
 //! - `graphql-transport-ws`: the graphql-ws library's protocol (its PROTOCOL.md).
 //! - `graphql-ws`: the legacy subscriptions-transport-ws protocol (`start`/`stop`/`data`/`ka`).
 
-use async_graphql::{Request as GqlRequest, Response as GqlResponse, ServerError, Variables};
+use async_graphql::{Request as GqlRequest, Response as GqlResponse, ServerError};
 use serde_json::{Value, json};
+
+use crate::http::params::request_from_json;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
@@ -103,35 +105,12 @@ pub fn parse(protocol: Protocol, text: &str) -> Result<ClientMessage, String> {
     }
 }
 
-fn subscribe_payload(payload: Option<Value>) -> Result<GqlRequest, &'static str> {
-    let Some(Value::Object(mut p)) = payload else {
-        return Err("payload must be an object");
-    };
-    let Some(Value::String(query)) = p.remove("query") else {
-        return Err("'query' must be a string");
-    };
-    let mut request = GqlRequest::new(query);
-    match p.remove("operationName") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(name)) => request = request.operation_name(name),
-        Some(_) => return Err("'operationName' must be a string"),
+/// A `subscribe` (or legacy `start`) payload: the same parameters as an HTTP request.
+fn subscribe_payload(payload: Option<Value>) -> Result<GqlRequest, String> {
+    match payload {
+        Some(payload @ Value::Object(_)) => request_from_json(payload),
+        _ => Err("payload must be an object".into()),
     }
-    match p.remove("variables") {
-        None | Some(Value::Null) => {}
-        Some(v @ Value::Object(_)) => request = request.variables(Variables::from_json(v)),
-        Some(_) => return Err("'variables' must be an object"),
-    }
-    match p.remove("extensions") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(ext)) => {
-            for (k, v) in ext {
-                let v = async_graphql::Value::from_json(v).map_err(|_| "invalid 'extensions'")?;
-                request.extensions.insert(k, v);
-            }
-        }
-        Some(_) => return Err("'extensions' must be an object"),
-    }
-    Ok(request)
 }
 
 pub enum ServerMessage<'a> {

@@ -302,8 +302,8 @@ fn deliver(bus: &EventBus, decoder: &mut Decoder, refused: &mut Refused, payload
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::realtime::{RoomEvent, RoomMessage};
     use crate::realtime::bus::Delivery;
+    use crate::realtime::{RoomEvent, RoomMessage};
 
     fn room_event(room_id: Uuid) -> Arc<Event> {
         Arc::new(Event::Room(RoomMessage::new(

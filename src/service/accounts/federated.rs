@@ -29,13 +29,13 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::auth::oidc::VerifiedIdentity;
 use crate::domain::accounts::{Email, Username};
+use crate::error::{AppError, AppResult};
+use crate::random;
 use crate::service::accounts;
 use crate::service::accounts::sessions::{self, IssuedTokens};
 use crate::service::accounts::two_factor;
-use crate::auth::oidc::VerifiedIdentity;
-use crate::auth::random_token;
-use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// How long a started browser sign-in may take.
@@ -49,7 +49,7 @@ pub struct Started {
 
 pub async fn start_browser_sign_in(state: &AppState) -> AppResult<Started> {
     let request = state.oidc.authorization_request().await?;
-    let browser_binding = random_token(32);
+    let browser_binding = random::token(32);
     let now = Utc::now();
     // Forget sign-ins that were never finished.
     oidc_login_state::Entity::delete_many()

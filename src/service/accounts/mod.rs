@@ -15,11 +15,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::accounts::{Email, Password, Username, parse_image_url};
-use crate::service::accounts::sessions::IssuedTokens;
 use crate::auth::password;
+use crate::domain::accounts::{Email, Password, Username, parse_image_url};
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, Topic, UserEvent};
+use crate::service::accounts::sessions::IssuedTokens;
 use crate::state::AppState;
 
 pub struct RegisterInput<'a> {

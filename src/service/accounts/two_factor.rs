@@ -16,11 +16,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::service::accounts;
-use crate::service::accounts::sessions::{self, IssuedTokens};
 use crate::auth::totp::{self, Provisioning};
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, Topic, UserEvent};
+use crate::service::accounts;
+use crate::service::accounts::sessions::{self, IssuedTokens};
 use crate::state::AppState;
 
 fn already_on() -> AppError {

@@ -23,11 +23,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::accounts::parse_image_url;
 use crate::domain::catalog::{Name, contains_pattern, parse_genre};
 use crate::error::{AppError, AppResult};
-use crate::media::{MediaStore, StagedUpload};
 use crate::media::probe::{self, AudioInfo};
-use crate::domain::accounts::parse_image_url;
+use crate::media::{MediaStore, StagedUpload};
+use crate::service::paging;
 use crate::state::AppState;
 
 /// What a client sends to create or change an artist; `None` leaves a field as it is, and
@@ -65,6 +66,29 @@ pub async fn is_admin(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<boo
 
 pub async fn find_artist(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<artist::Model>> {
     Ok(artist::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The artist with this name (case-insensitively), created when missing (the import command).
+pub async fn artist_named(db: &impl ConnectionTrait, name: &str) -> AppResult<artist::Model> {
+    let existing = artist::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(artist::Column::Name))).eq(name.to_lowercase()))
+        .one(db)
+        .await?;
+    if let Some(artist) = existing {
+        return Ok(artist);
+    }
+    let now = Utc::now();
+    Ok(artist::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.to_owned()),
+        genre: Set(None),
+        image_url: Set(None),
+        created_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
 }
 
 pub async fn create_artist(
@@ -160,15 +184,10 @@ pub async fn artists_page(
                 .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let query = query
         .order_by_asc(artist::Column::Name)
-        .order_by_asc(artist::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+        .order_by_asc(artist::Column::Id);
+    paging::page(db, query, offset, limit).await
 }
 
 // ---- tracks ----
@@ -204,16 +223,10 @@ pub async fn tracks_page(
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<track::Model>, u64)> {
-    let query = filtered(&filter)?;
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let query = filtered(&filter)?
         .order_by_asc(track::Column::Name)
-        .order_by_asc(track::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+        .order_by_asc(track::Column::Id);
+    paging::page(db, query, offset, limit).await
 }
 
 /// The same page of several artists' tracks at once (by name, as in [`tracks_page`]): for each

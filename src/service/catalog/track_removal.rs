@@ -14,11 +14,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::playback::PlaybackState;
-use crate::service::rooms::playback::track_unloaded;
-use crate::service::rooms::queue;
-use crate::service::rooms;
 use crate::error::AppResult;
 use crate::realtime::{Event, RoomEvent, Topic, UserEvent};
+use crate::service::rooms;
+use crate::service::rooms::playback::track_unloaded;
+use crate::service::rooms::queue;
 use crate::state::AppState;
 
 /// Who is affected by a track's deletion, gathered inside its transaction.

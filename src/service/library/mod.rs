@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::domain::accounts::parse_image_url;
 use crate::domain::catalog::Name;
 use crate::error::{AppError, AppResult};
+use crate::service::paging;
 
 #[derive(Default)]
 pub struct PlaylistFields {
@@ -118,16 +119,11 @@ pub async fn my_playlists(
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<playlist::Model>, u64)> {
-    let query = playlist::Entity::find().filter(playlist::Column::OwnerId.eq(owner));
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let query = playlist::Entity::find()
+        .filter(playlist::Column::OwnerId.eq(owner))
         .order_by_desc(playlist::Column::UpdatedAt)
-        .order_by_asc(playlist::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+        .order_by_asc(playlist::Column::Id);
+    paging::page(db, query, offset, limit).await
 }
 
 /// One page of a playlist's tracks in playlist order, and the total.
@@ -137,15 +133,10 @@ pub async fn playlist_tracks(
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<track::Model>, u64)> {
-    let entries =
-        playlist_track::Entity::find().filter(playlist_track::Column::PlaylistId.eq(playlist_id));
-    let total = entries.clone().count(db).await?;
-    let page = entries
-        .order_by_asc(playlist_track::Column::Position)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
+    let entries = playlist_track::Entity::find()
+        .filter(playlist_track::Column::PlaylistId.eq(playlist_id))
+        .order_by_asc(playlist_track::Column::Position);
+    let (page, total) = paging::page(db, entries, offset, limit).await?;
     let ids: Vec<Uuid> = page.iter().map(|e| e.track_id).collect();
     Ok((tracks_in_order(db, &ids).await?, total))
 }

@@ -19,10 +19,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::service::rooms::{self, Visibility};
-use crate::service::social;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, Topic, UserEvent};
+use crate::service::rooms::{self, Visibility};
+use crate::service::social;
 use crate::state::AppState;
 
 const INVITED: &str = "INVITED";

@@ -19,9 +19,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::service::rooms;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, RoomEvent, Topic, UserEvent};
+use crate::service::rooms;
 use crate::state::AppState;
 
 pub const DEFAULT_PAGE: u64 = 20;

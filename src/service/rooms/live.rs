@@ -9,12 +9,12 @@ use entity::{room, room_user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 use uuid::Uuid;
 
-use crate::service::rooms::{playback, queue};
 use crate::domain::room_rules::RoomPlayback;
-use crate::service::rooms;
 use crate::error::{AppError, AppResult};
 use crate::realtime::RoomEvent;
 use crate::realtime::rooms::events::QueueEntry;
+use crate::service::rooms;
+use crate::service::rooms::{playback, queue};
 use crate::state::AppState;
 
 /// Everything a client needs to render a room, read at one moment.

@@ -29,14 +29,14 @@ use chrono::Utc;
 use entity::{room, room_skip_vote, room_user, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
     sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
-use crate::service::social;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, RoomEvent, RoomMessage, Topic};
+use crate::service::social;
 use crate::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -837,16 +837,10 @@ pub async fn list(
     }
     let query = room::Entity::find()
         .filter(room::Column::ClosedAt.is_null())
-        .filter(any);
-    let total = query.clone().count(db).await?;
-    let rooms = query
+        .filter(any)
         .order_by_desc(room::Column::UpdatedAt)
-        .order_by_desc(room::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok((rooms, total))
+        .order_by_desc(room::Column::Id);
+    crate::service::paging::page(db, query, offset, limit).await
 }
 
 /// Members in the order they joined.

@@ -26,13 +26,16 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::playback::{Loaded, PlaybackError, PlaybackState};
-use crate::service::rooms::queue;
+use crate::domain::playback::{Loaded, PlaybackState};
 use crate::domain::room_rules::{self, Clock, Hold, RoomCommand, RoomPlayback, WaitPolicy};
-use crate::service::rooms;
 use crate::error::{AppError, AppResult};
 use crate::realtime::RoomEvent;
+use crate::service::rooms;
+use crate::service::rooms::queue;
 use crate::state::AppState;
+
+const NOTHING_LOADED: &str =
+    "Nothing is loaded in the room; play a track or add one to the queue first";
 
 /// Compare-and-set attempts before giving up with `CONFLICT`.
 const MAX_ATTEMPTS: usize = 64;
@@ -328,7 +331,7 @@ async fn apply(
         };
         let next = current
             .apply(command, clock, &wait)
-            .map_err(playback_error)?;
+            .map_err(|e| e.into_app_error(NOTHING_LOADED))?;
         if next == current {
             return Ok((current, current_track));
         }
@@ -694,18 +697,5 @@ async fn clear_votes(state: &AppState, room_id: Uuid) {
         .await;
     if let Err(e) = result {
         tracing::warn!(error = ?e, %room_id, "could not clear skip votes");
-    }
-}
-
-fn playback_error(err: PlaybackError) -> AppError {
-    match err {
-        PlaybackError::NothingLoaded => AppError::bad_input(
-            "trackId",
-            "Nothing is loaded in the room; play a track or add one to the queue first",
-        ),
-        PlaybackError::PositionOutOfRange { duration_ms } => AppError::bad_input(
-            "positionMs",
-            format!("positionMs must be between 0 and the track's duration ({duration_ms} ms)"),
-        ),
     }
 }

@@ -12,10 +12,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::service::rooms;
 use crate::error::{AppError, AppResult};
 use crate::realtime::RoomEvent;
 use crate::realtime::rooms::events::QueueEntry;
+use crate::service::rooms;
 use crate::state::AppState;
 
 async fn items(

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::{friend_request, friendship, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func},
 };
 use uuid::Uuid;
@@ -310,16 +310,11 @@ pub async fn friends_page(
     limit: u64,
 ) -> AppResult<(Vec<user::Model>, u64)> {
     let ids = friend_ids(db, viewer).await?;
-    let query = user::Entity::find().filter(user::Column::Id.is_in(ids));
-    let total = query.clone().count(db).await?;
-    let page = query
+    let query = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
         .order_by_asc(user::Column::Username)
-        .order_by_asc(user::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok((page, total))
+        .order_by_asc(user::Column::Id);
+    crate::service::paging::page(db, query, offset, limit).await
 }
 
 /// Pending requests listed at most (the newest), which is what `friendRequests` is costed at.
