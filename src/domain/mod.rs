@@ -6,3 +6,4 @@ pub mod accounts;
 pub mod catalog;
 pub mod playback;
 pub mod room_rules;
+pub mod rooms;

@@ -8,13 +8,15 @@ use async_graphql::{Context, Enum, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::rooms::{ControlMode, Role, Visibility};
 use crate::graphql::accounts::user::User;
 use crate::graphql::catalog::Track;
 use crate::graphql::connection::{self, Page};
 use crate::graphql::player::PlaybackState;
 use crate::graphql::{ContextExt, loaders};
 use crate::realtime::rooms::events::QueueEntry;
-use crate::service::rooms::{self, ControlMode, NewRoom, Role, RoomPatch, Visibility};
+use crate::service::rooms::settings::RoomPatch;
+use crate::service::rooms::{self, NewRoom};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum RoomVisibility {
@@ -400,7 +402,7 @@ impl RoomMutation {
             skip_vote_percent: input.skip_vote_percent,
         };
         Ok(Room(
-            rooms::update(ctx.state()?, viewer.user_id, room_id, patch).await?,
+            rooms::settings::update(ctx.state()?, viewer.user_id, room_id, patch).await?,
         ))
     }
 
@@ -409,7 +411,7 @@ impl RoomMutation {
     async fn join_room(&self, ctx: &Context<'_>, room_id: Uuid) -> async_graphql::Result<Room> {
         let viewer = ctx.viewer().require()?;
         Ok(Room(
-            rooms::join(ctx.state()?, viewer.user_id, room_id).await?,
+            rooms::membership::join(ctx.state()?, viewer.user_id, room_id).await?,
         ))
     }
 
@@ -417,13 +419,13 @@ impl RoomMutation {
     /// room to the longest-present member.
     async fn leave_room(&self, ctx: &Context<'_>, room_id: Uuid) -> async_graphql::Result<bool> {
         let viewer = ctx.viewer().require()?;
-        Ok(rooms::leave(ctx.state()?, viewer.user_id, room_id).await?)
+        Ok(rooms::membership::leave(ctx.state()?, viewer.user_id, room_id).await?)
     }
 
     /// Closes the room for good (host only).
     async fn close_room(&self, ctx: &Context<'_>, room_id: Uuid) -> async_graphql::Result<bool> {
         let viewer = ctx.viewer().require()?;
-        Ok(rooms::close(ctx.state()?, viewer.user_id, room_id).await?)
+        Ok(rooms::membership::close(ctx.state()?, viewer.user_id, room_id).await?)
     }
 
     /// Invites a friend; they get `RoomInvite` and may then see and join the room. Only the host
@@ -447,7 +449,7 @@ impl RoomMutation {
         user_id: Uuid,
     ) -> async_graphql::Result<bool> {
         let viewer = ctx.viewer().require()?;
-        Ok(rooms::kick(ctx.state()?, viewer.user_id, room_id, user_id).await?)
+        Ok(rooms::membership::kick(ctx.state()?, viewer.user_id, room_id, user_id).await?)
     }
 
     /// Hands the host role to another member (host only); the previous host becomes a listener.
@@ -459,7 +461,8 @@ impl RoomMutation {
     ) -> async_graphql::Result<Room> {
         let viewer = ctx.viewer().require()?;
         Ok(Room(
-            rooms::transfer_host(ctx.state()?, viewer.user_id, room_id, user_id).await?,
+            rooms::membership::transfer_host(ctx.state()?, viewer.user_id, room_id, user_id)
+                .await?,
         ))
     }
 
@@ -473,7 +476,14 @@ impl RoomMutation {
     ) -> async_graphql::Result<RoomMember> {
         let viewer = ctx.viewer().require()?;
         Ok(RoomMember(
-            rooms::set_role(ctx.state()?, viewer.user_id, room_id, user_id, role.into()).await?,
+            rooms::membership::set_role(
+                ctx.state()?,
+                viewer.user_id,
+                room_id,
+                user_id,
+                role.into(),
+            )
+            .await?,
         ))
     }
 
@@ -485,6 +495,9 @@ impl RoomMutation {
         opt_out: bool,
     ) -> async_graphql::Result<bool> {
         let viewer = ctx.viewer().require()?;
-        Ok(rooms::set_wait_opt_out(ctx.state()?, viewer.user_id, room_id, opt_out).await?)
+        Ok(
+            rooms::settings::set_wait_opt_out(ctx.state()?, viewer.user_id, room_id, opt_out)
+                .await?,
+        )
     }
 }

@@ -151,7 +151,8 @@ impl RoomPlaybackMutation {
         room_id: Uuid,
     ) -> async_graphql::Result<SkipVoteResult> {
         let viewer = ctx.viewer().require()?;
-        let outcome = playback::vote_skip(ctx.state()?, viewer.user_id, room_id).await?;
+        let outcome =
+            crate::service::rooms::votes::vote_skip(ctx.state()?, viewer.user_id, room_id).await?;
         Ok(SkipVoteResult {
             votes: int(outcome.votes),
             needed: int(outcome.needed),

@@ -19,9 +19,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::rooms::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, Topic, UserEvent};
-use crate::service::rooms::{self, Visibility};
+use crate::service::rooms;
 use crate::service::social;
 use crate::state::AppState;
 

@@ -95,7 +95,8 @@ impl Drop for RoomConnection {
         // The room may have been waiting for them, or now have enough skip votes.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let state = state.clone();
-            runtime.spawn(async move { playback::recheck(&state, room_id).await });
+            runtime
+                .spawn(async move { crate::service::rooms::timer::recheck(&state, room_id).await });
         }
     }
 }
@@ -103,7 +104,7 @@ impl Drop for RoomConnection {
 /// Background work: re-arms the timers of rooms that are playing (so auto-advance survives a
 /// restart) and starts the idle sweep.
 pub async fn start(state: &AppState) -> anyhow::Result<()> {
-    playback::rearm_all(state)
+    crate::service::rooms::timer::rearm_all(state)
         .await
         .map_err(|e| anyhow::anyhow!("re-arming room timers: {e:?}"))?;
     let idle = state.config.rooms.idle_close;
@@ -160,7 +161,7 @@ pub async fn sweep_idle(state: &AppState) -> AppResult<usize> {
             .await?;
         if result.rows_affected == 1 {
             tracing::info!(room_id = %room.id, "closed an idle room");
-            rooms::closed(state, room.id);
+            rooms::membership::closed(state, room.id);
             closed_rooms += 1;
         }
     }

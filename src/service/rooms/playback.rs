@@ -15,14 +15,11 @@
 //! - Starts are scheduled `lead` ms ahead: twice the highest round trip reported by the
 //!   room's connected members, within `ROOM_START_LEAD_MIN_MS..=ROOM_START_LEAD_MAX_MS`.
 
-use std::{future::Future, pin::Pin};
-
 use chrono::Utc;
-use entity::{room, room_playback, room_queue_item, room_skip_vote, room_user, track};
+use entity::{room, room_playback, room_queue_item, room_user, track};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
-    sea_query::{Expr, OnConflict, Query},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -32,6 +29,8 @@ use crate::error::{AppError, AppResult};
 use crate::realtime::RoomEvent;
 use crate::service::rooms;
 use crate::service::rooms::queue;
+use crate::service::rooms::timer::schedule;
+use crate::service::rooms::votes::clear_votes;
 use crate::state::AppState;
 
 const NOTHING_LOADED: &str =
@@ -68,7 +67,7 @@ pub enum Request {
 
 /// What the state machine is asked to do, after permissions.
 #[derive(Clone, Copy, Debug)]
-enum Action {
+pub(super) enum Action {
     Request(Request, Uuid),
     /// The timer: end a due hold, or advance past a finished track.
     Due,
@@ -79,7 +78,7 @@ enum Action {
 /// A state and the track it has loaded.
 pub type Current = (RoomPlayback, Option<track::Model>);
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
@@ -108,7 +107,7 @@ fn loaded(track: &track::Model) -> Loaded {
     }
 }
 
-async fn read(db: &impl ConnectionTrait, room_id: Uuid) -> AppResult<Current> {
+pub(super) async fn read(db: &impl ConnectionTrait, room_id: Uuid) -> AppResult<Current> {
     let row = room_playback::Entity::find_by_id(room_id)
         .one(db)
         .await?
@@ -224,7 +223,7 @@ pub async fn command(
 
 /// Applies `action` with compare-and-set; the caller holds the room's lock. Publishes the
 /// change and re-arms the timer.
-async fn apply(
+pub(super) async fn apply(
     state: &AppState,
     room: &room::Model,
     action: Action,
@@ -429,119 +428,6 @@ async fn write(
     Ok(true)
 }
 
-type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// Arms the room's timer for the state's next due instant (or cancels it).
-pub fn schedule(state: &AppState, room_id: Uuid, playback: &RoomPlayback) {
-    match playback.next_wake_ms() {
-        Some(at) => state
-            .rooms
-            .timers
-            .arm(room_id, at, on_timer(state.clone(), room_id)),
-        None => state.rooms.timers.cancel(room_id),
-    }
-}
-
-fn on_timer(state: AppState, room_id: Uuid) -> Task {
-    Box::pin(async move {
-        let outcome = {
-            let _turn = state.rooms.lock(room_id).await;
-            due(&state, room_id).await
-        };
-        if let Err(e) = outcome {
-            tracing::warn!(error = ?e, %room_id, "room timer failed; retrying in 1 s");
-            state
-                .rooms
-                .timers
-                .arm(room_id, now_ms() + 1000, on_timer(state.clone(), room_id));
-        }
-    })
-}
-
-/// The timer fired: do what is due (possibly nothing: another instance did it, or the state
-/// moved on), then re-arm for what comes next.
-async fn due(state: &AppState, room_id: Uuid) -> AppResult<()> {
-    let Some(room) = rooms::find(&state.db, room_id).await? else {
-        return Ok(());
-    };
-    if room.closed_at.is_some() {
-        return Ok(());
-    }
-    let (current, _) = read(&state.db, room_id).await?;
-    match current.next_wake_ms() {
-        None => return Ok(()),
-        Some(at) if at > now_ms() => {
-            schedule(state, room_id, &current);
-            return Ok(());
-        }
-        Some(_) => {}
-    }
-    let (after, _) = apply(state, &room, Action::Due, None).await?;
-    if after == current {
-        // Nothing changed although something was due; look again shortly rather than spin.
-        state
-            .rooms
-            .timers
-            .arm(room_id, now_ms() + 1000, on_timer(state.clone(), room_id));
-    }
-    Ok(())
-}
-
-/// Arms the timer of every open room that is playing or waiting (start-up).
-pub async fn rearm_all(state: &AppState) -> AppResult<usize> {
-    let rows = room_playback::Entity::find()
-        .filter(
-            Condition::any()
-                .add(room_playback::Column::IsPlaying.eq(true))
-                .add(room_playback::Column::WaitDeadlineMs.is_not_null()),
-        )
-        .filter(
-            room_playback::Column::RoomId.in_subquery(
-                Query::select()
-                    .column(room::Column::Id)
-                    .from(room::Entity)
-                    .and_where(room::Column::ClosedAt.is_null())
-                    .to_owned(),
-            ),
-        )
-        .all(&state.db)
-        .await?;
-    let mut armed = 0;
-    for row in rows {
-        let track = match row.track_id {
-            Some(id) => track::Entity::find_by_id(id).one(&state.db).await?,
-            None => None,
-        };
-        let playback = from_row(&row, track.as_ref());
-        if playback.next_wake_ms().is_some() {
-            schedule(state, row.room_id, &playback);
-            armed += 1;
-        }
-    }
-    if armed > 0 {
-        tracing::info!(rooms = armed, "re-armed room timers");
-    }
-    Ok(armed)
-}
-
-/// Membership, presence or settings changed: end a hold nobody is left to wait for, and skip
-/// if the remaining connected members' votes now suffice. Failures are logged.
-pub async fn recheck(state: &AppState, room_id: Uuid) {
-    let outcome: AppResult<()> = async {
-        let _turn = state.rooms.lock(room_id).await;
-        let Ok(room) = rooms::find_open(&state.db, room_id).await else {
-            return Ok(());
-        };
-        apply(state, &room, Action::Recheck, None).await?;
-        tally(state, &room).await?;
-        Ok(())
-    }
-    .await;
-    if let Err(e) = outcome {
-        tracing::warn!(error = ?e, %room_id, "room recheck failed");
-    }
-}
-
 /// Records a connected member's round trip (ms) for the scheduled-start lead; returns the
 /// room's lead now. Reports from members without a `roomEvents` subscription are not kept.
 pub async fn report_latency(
@@ -559,96 +445,6 @@ pub async fn report_latency(
     rooms::require_member(state, user_id, room_id).await?;
     state.rooms.presence.report_rtt(room_id, user_id, rtt_ms);
     Ok(lead_ms(state, room_id))
-}
-
-pub struct VoteOutcome {
-    pub votes: usize,
-    pub needed: usize,
-    pub skipped: bool,
-}
-
-/// A member votes to skip the current track. Votes of connected members count; when they
-/// are more than the room's share of connected members, the track is skipped.
-pub async fn vote_skip(state: &AppState, user_id: Uuid, room_id: Uuid) -> AppResult<VoteOutcome> {
-    let (room, _) = rooms::require_member(state, user_id, room_id).await?;
-    let _turn = state.rooms.lock(room_id).await;
-    let (current, _) = read(&state.db, room_id).await?;
-    let Some(item_id) = current.item_id.filter(|_| current.core.track.is_some()) else {
-        return Err(AppError::bad_input("roomId", "Nothing is playing to skip"));
-    };
-    room_skip_vote::Entity::insert(room_skip_vote::ActiveModel {
-        room_id: Set(room_id),
-        user_id: Set(user_id),
-        item_id: Set(item_id),
-        created_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            room_skip_vote::Column::RoomId,
-            room_skip_vote::Column::UserId,
-        ])
-        .update_columns([
-            room_skip_vote::Column::ItemId,
-            room_skip_vote::Column::CreatedAt,
-        ])
-        .to_owned(),
-    )
-    .exec(&state.db)
-    .await?;
-    tally(state, &room).await
-}
-
-/// Counts the current track's votes; announces them and skips when they suffice.
-async fn tally(state: &AppState, room: &room::Model) -> AppResult<VoteOutcome> {
-    let room_id = room.id;
-    let (current, _) = read(&state.db, room_id).await?;
-    let connected = state.rooms.presence.connected(room_id);
-    let needed = room_rules::votes_needed(connected.len(), room.skip_vote_percent);
-    let Some(item_id) = current.item_id.filter(|_| current.core.track.is_some()) else {
-        return Ok(VoteOutcome {
-            votes: 0,
-            needed,
-            skipped: false,
-        });
-    };
-    let votes = if connected.is_empty() {
-        0
-    } else {
-        room_skip_vote::Entity::find()
-            .filter(room_skip_vote::Column::RoomId.eq(room_id))
-            .filter(room_skip_vote::Column::ItemId.eq(item_id))
-            .filter(room_skip_vote::Column::UserId.is_in(connected))
-            .count(&state.db)
-            .await? as usize
-    };
-    if votes == 0 {
-        return Ok(VoteOutcome {
-            votes,
-            needed,
-            skipped: false,
-        });
-    }
-    rooms::publish(
-        state,
-        room_id,
-        RoomEvent::SkipVotesChanged { votes, needed },
-    );
-    let skipped = votes >= needed;
-    if skipped {
-        // The vote carries the skip; it does not need (or check) control of the room.
-        apply(
-            state,
-            room,
-            Action::Request(Request::Skip, room.host_id),
-            None,
-        )
-        .await?;
-    }
-    Ok(VoteOutcome {
-        votes,
-        needed,
-        skipped,
-    })
 }
 
 /// The room's track was deleted (and unloaded with a new version in the same transaction):
@@ -686,16 +482,5 @@ pub async fn track_unloaded(state: &AppState, room_id: Uuid, was_playing: bool) 
     .await;
     if let Err(e) = outcome {
         tracing::warn!(error = ?e, %room_id, "moving a room past a deleted track");
-    }
-}
-
-/// Forgets votes cast on plays that are over.
-async fn clear_votes(state: &AppState, room_id: Uuid) {
-    let result = room_skip_vote::Entity::delete_many()
-        .filter(room_skip_vote::Column::RoomId.eq(room_id))
-        .exec(&state.db)
-        .await;
-    if let Err(e) = result {
-        tracing::warn!(error = ?e, %room_id, "could not clear skip votes");
     }
 }
