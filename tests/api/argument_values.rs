@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::helpers::uploads::{fixture, multipart, send_multipart};
 use crate::helpers::{TestApp, WsClient};
-use crate::uploads::{fixture, multipart, send_multipart};
 
 const GRJ: &str = "application/graphql-response+json";
 
@@ -119,7 +119,7 @@ const UPLOAD_BY_VARIABLE: &str =
 async fn a_json_string_posing_as_a_file_is_refused_over_http_and_websocket() {
     let app = TestApp::spawn().await;
     let s = app.register("posing@example.com", "posing").await;
-    let artist = crate::uploads::create_artist(&app, &s, "Posers").await;
+    let artist = crate::helpers::uploads::create_artist(&app, &s, "Posers").await;
     let input = json!({ "name": "fake", "artistId": artist });
     for reference in [
         "#__graphql_file__:0",
@@ -158,7 +158,7 @@ async fn a_json_string_posing_as_a_file_is_refused_over_http_and_websocket() {
 async fn one_staged_file_goes_to_one_argument_only() {
     let app = TestApp::spawn().await;
     let s = app.register("aliased@example.com", "aliased").await;
-    let artist = crate::uploads::create_artist(&app, &s, "Aliases").await;
+    let artist = crate::helpers::uploads::create_artist(&app, &s, "Aliases").await;
     let wav = fixture("tone.wav");
     let input = json!({ "name": "twice", "artistId": artist });
     let part = [("0", "tone.wav", "audio/wav", wav.as_slice())];

@@ -10,10 +10,10 @@ use soundroom::realtime::{
     bridge::wire::{Encoder, Key},
 };
 
-use crate::friends::EVENTS;
 use crate::helpers::{Frame, Session, TestApp, WsClient, test_config};
 use crate::rate_limits::redis_url;
 use crate::rooms::{RoomWs, create_room, joined, subscribe};
+use crate::social::EVENTS;
 
 #[tokio::test]
 async fn members_on_different_instances_hear_the_same_room() {

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::friends::EVENTS;
 use crate::helpers::{TestApp, WsClient, code};
+use crate::social::EVENTS;
 
 const STATE: &str =
     "isPlaying positionMs anchorTimeMs version track { id name durationMs artist { name } }";

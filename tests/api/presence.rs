@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::friends::{EVENTS, befriend};
 use crate::helpers::{TestApp, WsClient, code};
+use crate::social::{EVENTS, befriend};
 
 async fn next_presence(ws: &mut WsClient) -> Value {
     loop {

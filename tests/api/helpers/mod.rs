@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod oidc_provider;
+pub mod uploads;
+
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Once, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};

@@ -4,9 +4,9 @@
 use reqwest::{Response, header};
 use serde_json::json;
 
+use crate::helpers::uploads::{create_artist, fixture, upload_fixture};
 use crate::helpers::{Session, TestApp};
 use crate::http_protocol::vary_of;
-use crate::uploads::{create_artist, fixture, upload_fixture};
 
 struct Streamed {
     app: TestApp,

@@ -6,9 +6,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use soundroom::realtime::Topic;
 
-use crate::friends::befriend;
 use crate::helpers::{Frame, Session, TestApp, WsClient};
 use crate::rooms::{create_room, joined, room_events};
+use crate::social::befriend;
 
 const SAY: &str =
     "mutation($r: UUID!, $b: String!) { sendRoomMessage(roomId: $r, body: $b) { id } }";

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::friends::befriend;
 use crate::helpers::{Session, TestApp, WsClient, code};
 use crate::rooms::{create_room, join, joined, room, room_events};
+use crate::social::befriend;
 
 const INVITE: &str = "mutation($r: UUID!, $u: UUID!) { inviteToRoom(roomId: $r, userId: $u) }";
 const UPDATE: &str = "mutation($r: UUID!, $i: UpdateRoomInput!) { updateRoom(roomId: $r, input: $i) { visibility } }";

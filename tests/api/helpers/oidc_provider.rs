@@ -116,10 +116,10 @@ impl Provider {
             .expect("bind provider");
         let issuer = format!("http://{}", listener.local_addr().expect("addr"));
         let key = EncodingKey::from_rsa_der(&der_from_pem(include_str!(
-            "../fixtures/oidc_provider_key.pem"
+            "../../fixtures/oidc_provider_key.pem"
         )));
         let forger = EncodingKey::from_rsa_der(&der_from_pem(include_str!(
-            "../fixtures/oidc_forger_key.pem"
+            "../../fixtures/oidc_forger_key.pem"
         )));
         let mut jwk =
             serde_json::to_value(Jwk::from_encoding_key(&key, Algorithm::RS256).expect("jwk"))

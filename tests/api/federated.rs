@@ -8,8 +8,8 @@ use reqwest::{Url, redirect::Policy};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
+use crate::helpers::oidc_provider::{Identity, Provider, Tweak};
 use crate::helpers::{TestApp, code};
-use crate::oidc_provider::{Identity, Provider, Tweak};
 
 const LOGIN_WITH_GOOGLE: &str = "mutation($t: String!) { loginWithGoogle(idToken: $t) { accessToken refreshToken expiresIn user { id email username } } }";
 
