@@ -311,7 +311,7 @@ impl CatalogMutation {
             artist_id: input.artist_id,
         };
         Ok(Track(
-            catalog::update_track(ctx.state()?, viewer.user_id, id, fields).await?,
+            catalog::update_track(&ctx.state()?.db, viewer.user_id, id, fields).await?,
         ))
     }
 

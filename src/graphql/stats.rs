@@ -32,7 +32,7 @@ impl StatsQuery {
     async fn server_stats(&self, ctx: &Context<'_>) -> async_graphql::Result<ServerStats> {
         let viewer = ctx.viewer().require()?;
         let state = ctx.state()?;
-        if accounts::current(state, viewer.user_id).await?.role != "admin" {
+        if accounts::current(&state.db, viewer.user_id).await?.role != "admin" {
             return Err(AppError::forbidden("Admins only").into());
         }
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);

@@ -67,7 +67,7 @@ pub async fn callback(
             "The sign-in response has no state; start again.",
         );
     };
-    let claimed = match federated::claim(app, state_param, cookie(&headers)).await {
+    let claimed = match federated::claim(&app.db, state_param, cookie(&headers)).await {
         Ok(c) => c,
         Err(err) => return error_page(err),
     };

@@ -78,7 +78,7 @@ impl AccountQuery {
             return Ok(None);
         };
         Ok(Some(User::of_viewer(
-            accounts::current(ctx.state()?, id).await?,
+            accounts::current(&ctx.state()?.db, id).await?,
         )))
     }
 
@@ -154,7 +154,7 @@ impl AccountMutation {
     ) -> async_graphql::Result<AuthPayload> {
         let state = ctx.state()?;
         let tokens = sessions::refresh(state, &refresh_token).await?;
-        let user = accounts::current(state, tokens.user_id).await?;
+        let user = accounts::current(&state.db, tokens.user_id).await?;
         Ok(AuthPayload::new(tokens, user))
     }
 

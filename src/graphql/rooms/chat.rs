@@ -83,7 +83,7 @@ impl ChatQuery {
         let page = chat::history(state, viewer.user_id, room_id, last, before).await?;
         let member = crate::service::rooms::membership(&state.db, room_id, viewer.user_id).await?;
         let unread = match &member {
-            Some(m) => chat::unread_count(state, m).await?,
+            Some(m) => chat::unread_count(&state.db, m).await?,
             None => 0,
         };
         let mut connection = Connection::with_additional_fields(

@@ -334,7 +334,7 @@ pub struct RoomQuery;
 impl RoomQuery {
     /// A room the viewer may see (closed ones included, with `closedAt`); `null` otherwise.
     async fn room(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Room>> {
-        Ok(rooms::visible(ctx.state()?, ctx.viewer().user_id(), id)
+        Ok(rooms::visible(&ctx.state()?.db, ctx.viewer().user_id(), id)
             .await?
             .map(Room))
     }
@@ -350,7 +350,7 @@ impl RoomQuery {
     ) -> async_graphql::Result<Page<Room>> {
         let (offset, limit) = connection::window(first, after.as_deref())?;
         let (rows, total) =
-            rooms::list(ctx.state()?, ctx.viewer().user_id(), offset, limit).await?;
+            rooms::list(&ctx.state()?.db, ctx.viewer().user_id(), offset, limit).await?;
         Ok(connection::page(
             rows.into_iter().map(Room).collect(),
             offset,

@@ -81,19 +81,19 @@ pub struct Claimed {
 /// Claims the pending sign-in of `state_param` (single use). `BAD_USER_INPUT` on `state` when
 /// it is unknown, already used, expired, or was started in another browser.
 pub async fn claim(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     state_param: &str,
     browser_binding: Option<&str>,
 ) -> AppResult<Claimed> {
     let bad = |why: &str| AppError::bad_input("state", why);
     let key = digest(state_param);
     let row = oidc_login_state::Entity::find_by_id(key.clone())
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| bad("Unknown or already used sign-in state"))?;
     let deleted = oidc_login_state::Entity::delete_many()
         .filter(oidc_login_state::Column::StateHash.eq(key))
-        .exec(&state.db)
+        .exec(db)
         .await?;
     if deleted.rows_affected != 1 {
         return Err(bad("Unknown or already used sign-in state"));

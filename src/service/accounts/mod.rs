@@ -89,8 +89,8 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user:
 }
 
 /// The signed-in user's own row; a token for a deleted account is no longer valid.
-pub async fn current(state: &AppState, id: Uuid) -> AppResult<user::Model> {
-    find(&state.db, id)
+pub async fn current(db: &impl ConnectionTrait, id: Uuid) -> AppResult<user::Model> {
+    find(db, id)
         .await?
         .ok_or_else(|| AppError::unauthenticated("Account no longer exists"))
 }
@@ -116,7 +116,7 @@ pub async fn update_profile(
     user_id: Uuid,
     change: ProfileUpdate<'_>,
 ) -> AppResult<user::Model> {
-    let current = current(state, user_id).await?;
+    let current = current(&state.db, user_id).await?;
     let mut active: user::ActiveModel = current.into();
     if let Some(name) = change.username {
         active.username = Set(Username::parse(name)?.as_str().to_owned());

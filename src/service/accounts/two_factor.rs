@@ -36,7 +36,7 @@ fn wrong_code() -> AppError {
 
 /// Starts (or restarts) setup: a fresh secret, pending until `enable` sees a code for it.
 pub async fn begin_setup(state: &AppState, user_id: Uuid) -> AppResult<Provisioning> {
-    let user = accounts::current(state, user_id).await?;
+    let user = accounts::current(&state.db, user_id).await?;
     if user.two_factor_enabled {
         return Err(already_on());
     }
@@ -67,7 +67,7 @@ pub async fn begin_setup(state: &AppState, user_id: Uuid) -> AppResult<Provision
 /// Turns 2FA on after one valid code for the pending secret; returns the recovery codes (the
 /// only time they are shown).
 pub async fn enable(state: &AppState, user_id: Uuid, code: &str) -> AppResult<Vec<String>> {
-    let user = accounts::current(state, user_id).await?;
+    let user = accounts::current(&state.db, user_id).await?;
     if user.two_factor_enabled {
         return Err(already_on());
     }
@@ -121,7 +121,7 @@ pub async fn enable(state: &AppState, user_id: Uuid, code: &str) -> AppResult<Ve
 
 /// Turns 2FA off; needs a valid code (a current TOTP code or an unused recovery code).
 pub async fn disable(state: &AppState, user_id: Uuid, code: &str) -> AppResult<()> {
-    let user = accounts::current(state, user_id).await?;
+    let user = accounts::current(&state.db, user_id).await?;
     if !user.two_factor_enabled {
         return Err(AppError::Conflict {
             field: None,

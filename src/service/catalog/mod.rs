@@ -405,12 +405,12 @@ pub async fn store_track(
 }
 
 pub async fn update_track(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     viewer: Uuid,
     id: Uuid,
     fields: TrackFields,
 ) -> AppResult<track::Model> {
-    let track = editable_track(&state.db, viewer, id).await?;
+    let track = editable_track(db, viewer, id).await?;
     let mut model: track::ActiveModel = track.into();
     if let Some(name) = fields.name {
         model.name = Set(Name::parse("name", &name)?.into_inner());
@@ -419,13 +419,13 @@ pub async fn update_track(
         model.genre = Set(parse_genre(genre.as_deref())?);
     }
     if let Some(artist_id) = fields.artist_id {
-        if find_artist(&state.db, artist_id).await?.is_none() {
+        if find_artist(db, artist_id).await?.is_none() {
             return Err(AppError::not_found("Artist not found"));
         }
         model.artist_id = Set(artist_id);
     }
     model.updated_at = Set(Utc::now());
-    Ok(model.update(&state.db).await?)
+    Ok(model.update(db).await?)
 }
 
 pub async fn delete_track(state: &AppState, viewer: Uuid, id: Uuid) -> AppResult<bool> {

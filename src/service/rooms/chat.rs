@@ -14,8 +14,8 @@
 use chrono::Utc;
 use entity::{chat_message, room_user, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -250,7 +250,7 @@ pub async fn mark_read(
 }
 
 /// Messages after the member's read marker, not their own, not deleted.
-pub async fn unread_count(state: &AppState, member: &room_user::Model) -> AppResult<u64> {
+pub async fn unread_count(db: &impl ConnectionTrait, member: &room_user::Model) -> AppResult<u64> {
     let mut query = chat_message::Entity::find()
         .filter(chat_message::Column::RoomId.eq(member.room_id))
         .filter(chat_message::Column::AuthorId.ne(member.user_id))
@@ -258,7 +258,7 @@ pub async fn unread_count(state: &AppState, member: &room_user::Model) -> AppRes
     if let Some(marker) = member.last_read_message_id {
         query = query.filter(chat_message::Column::Id.gt(marker));
     }
-    Ok(query.count(&state.db).await?)
+    Ok(query.count(db).await?)
 }
 
 /// Starts or stops the member's typing indicator. A started one must be refreshed within the

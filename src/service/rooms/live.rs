@@ -32,7 +32,7 @@ pub async fn snapshot(state: &AppState, room_id: Uuid) -> AppResult<Snapshot> {
     let room = rooms::find(&state.db, room_id)
         .await?
         .ok_or_else(|| AppError::not_found("Room not found"))?;
-    let (playback, track) = playback::current(state, room_id).await?;
+    let (playback, track) = playback::current(&state.db, room_id).await?;
     Ok(Snapshot {
         room,
         playback,

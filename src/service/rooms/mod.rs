@@ -153,14 +153,14 @@ pub async fn can_see(
 
 /// The room if `viewer` may see it (closed rooms included); `None` otherwise.
 pub async fn visible(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     viewer: Option<Uuid>,
     room_id: Uuid,
 ) -> AppResult<Option<room::Model>> {
-    let Some(room) = find(&state.db, room_id).await? else {
+    let Some(room) = find(db, room_id).await? else {
         return Ok(None);
     };
-    Ok(can_see(&state.db, viewer, &room).await?.then_some(room))
+    Ok(can_see(db, viewer, &room).await?.then_some(room))
 }
 
 /// The open room and the user's membership: `NOT_FOUND` when they may not see it, `FORBIDDEN`
@@ -268,12 +268,11 @@ pub async fn touch(db: &impl ConnectionTrait, room_id: Uuid) -> AppResult<()> {
 /// One page of the rooms `viewer` may see that are open: public rooms, their rooms, rooms
 /// they are invited to and their friends' FRIENDS rooms; newest activity first.
 pub async fn list(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     viewer: Option<Uuid>,
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<room::Model>, u64)> {
-    let db = &state.db;
     let mut any = Condition::any().add(room::Column::Visibility.eq(Visibility::Public.as_str()));
     if let Some(viewer) = viewer {
         any = any

@@ -146,8 +146,8 @@ pub fn from_row(row: &room_playback::Model, track: Option<&track::Model>) -> Roo
 }
 
 /// The room's playback now.
-pub async fn current(state: &AppState, room_id: Uuid) -> AppResult<Current> {
-    read(&state.db, room_id).await
+pub async fn current(db: &impl ConnectionTrait, room_id: Uuid) -> AppResult<Current> {
+    read(db, room_id).await
 }
 
 /// The room's start lead now, in ms.
