@@ -1,5 +1,8 @@
-//! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, and the
-//! cross-cutting layers (request ids, tracing, CORS, compression, body limit).
+//! The axum router, one file per route: `/graphql` (HTTP in [`graphql`], WebSocket in [`ws`],
+//! multipart uploads in [`upload`]), `/graphiql`, `/stream/{trackId}` and its `/metadata`
+//! ([`stream`]), `/auth/google` and its callback ([`google`]), `/health` and `/ready`
+//! ([`health`]), `/metrics`; and the cross-cutting layers (request ids, tracing, CORS,
+//! compression, the client address and per-client limit in [`rate_limit`], the body limit).
 //!
 //! CORS: the allowed origins are `CORS_ORIGINS` (any in development); a preflight may ask for
 //! any request header (Apollo's `apollographql-client-*`, tracing's `traceparent`/`baggage`/

@@ -1,7 +1,7 @@
 //! The pure rules of a room's shared playback, on top of the playback state machine
-//! ([`crate::domain::playback`]): waiting for everyone to be ready (a *hold*), the scheduled-start lead
-//! and the skip-vote threshold. No I/O: `room_playback` reads the inputs, applies these rules,
-//! and writes the result with compare-and-set.
+//! ([`crate::domain::playback`]): waiting for everyone to be ready (a *hold*), the
+//! scheduled-start lead and the skip-vote threshold. No I/O: the rooms service reads the inputs,
+//! applies these rules, and writes the result with compare-and-set.
 //!
 //! A hold (Jellyfin SyncPlay's "waiting" state): when the room waits for everyone and a command
 //! would start playback, the room instead stays paused at the position it would start from,

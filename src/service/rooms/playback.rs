@@ -1,7 +1,7 @@
 //! A room's shared playback: commands from members, the per-room timer (track end, end of a
 //! wait), readiness reports, latency reports and skip votes.
 //!
-//! - The state lives in `room_playback`; every change is one conditional
+//! - The state lives in the `room_playback` table; every change is one conditional
 //!   `UPDATE … WHERE version = <read version>` (with the queue pop in the same transaction when
 //!   a track comes off the queue). A writer that loses re-reads and re-applies its command, so
 //!   concurrent commands are all applied, each exactly once; with `expectedVersion` a stale

@@ -1,6 +1,6 @@
 //! A room's shared queue. Every member may add tracks (and remove what they added); those who
 //! control playback may remove anything and reorder. Skips and track ends take the first item
-//! (see `room_playback`). Every change reaches members as `QueueChanged` with the whole queue.
+//! (see [`super::playback`]). Every change reaches members as `QueueChanged` with the whole queue.
 
 use std::collections::HashMap;
 
