@@ -1,5 +1,6 @@
-//! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, and the
-//! cross-cutting layers (request ids, tracing, CORS, compression, body limit).
+//! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, the web
+//! client as the fallback for every other path (see [`web`]), and the cross-cutting layers
+//! (request ids, tracing, CORS, compression, body limit).
 //!
 //! CORS: the allowed origins are `CORS_ORIGINS` (any in development); a preflight may ask for
 //! any request header (Apollo's `apollographql-client-*`, tracing's `traceparent`/`baggage`/
@@ -14,6 +15,7 @@ mod metrics;
 mod rate_limit;
 mod stream;
 mod upload;
+mod web;
 mod ws;
 
 use std::time::Duration;
@@ -119,6 +121,8 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/auth/google", get(google::start))
         .route("/auth/google/callback", get(google::callback))
+        .route("/auth/providers", get(web::providers))
+        .fallback(web::fallback)
         .with_state(state)
         .layer(layers)
 }
