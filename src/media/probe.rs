@@ -376,7 +376,10 @@ mod tests {
             }
             let head = dir.join(format!("head-{name}"));
             std::fs::write(&head, &bytes[..64]).expect("write");
-            assert!(probe(&head, None, Budget::generous()).is_err(), "{name}: 64 bytes accepted");
+            assert!(
+                probe(&head, None, Budget::generous()).is_err(),
+                "{name}: 64 bytes accepted"
+            );
         }
         let _ = std::fs::remove_dir_all(dir);
     }
