@@ -28,4 +28,5 @@ mod subscriptions;
 mod two_factor;
 mod upload_limits;
 mod uploads;
+mod web_client;
 mod websocket;
