@@ -15,7 +15,7 @@ async fn get(app: &TestApp, path: &str, accept: Option<&str>) -> Response {
     req.send().await.expect("send")
 }
 
-fn header_of<'a>(resp: &'a Response, name: header::HeaderName) -> &'a str {
+fn header_of(resp: &Response, name: header::HeaderName) -> &str {
     resp.headers()
         .get(&name)
         .and_then(|v| v.to_str().ok())
