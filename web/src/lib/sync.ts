@@ -4,7 +4,7 @@
 // server instant t is positionMs + (t − anchorTimeMs) while playing (never below positionMs),
 // positionMs while paused. Starts are scheduled: anchorTimeMs may lie ahead, and the element
 // waits at positionMs until then. While playing, a tick compares the element's position with
-// the room's: a small drift (over 15 ms) is taken out by nudging playbackRate by up to 5 %
+// the room's: a small drift (over 10 ms) is taken out by nudging playbackRate by up to 5 %
 // (inaudible with pitch preserved), a large one (over 300 ms) by seeking; the time a seek takes
 // is learned and seeks aim that far ahead.
 
@@ -33,8 +33,8 @@ export type SyncStats = {
 
 const TICK_MS = 200;
 const SEEK_ABOVE_MS = 300;
-const NUDGE_ABOVE_MS = 15;
-const SETTLED_BELOW_MS = 3;
+const NUDGE_ABOVE_MS = 10;
+const SETTLED_BELOW_MS = 2;
 const MAX_NUDGE = 0.05;
 
 /** The room's position (ms) at server instant `serverNow`. */
