@@ -216,7 +216,11 @@ test("two pages play a room in step, and pause, seek and chat reach the other pa
 
   if (process.env.SCREENSHOT) {
     await host.setViewportSize({ width: 1280, height: 860 });
-    await host.getByRole("group", { name: "Playback controls" }).waitFor();
+    // The shot shows a queued track (with who added it) and the sync figures.
+    await host.getByRole("button", { name: "Add Sine 440 to the queue" }).click();
+    await host.getByRole("list", { name: "Queue" }).getByText("added by Hosta").waitFor();
+    await host.getByText("Sync details").click();
+    await new Promise((r) => setTimeout(r, 600));
     await host.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   }
   await hostContext.close();
