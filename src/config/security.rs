@@ -105,7 +105,8 @@ pub struct SecurityConfig {
     pub oidc: Option<OidcSettings>,
     /// The server's public base URL (builds the callback URL), without a trailing slash.
     pub public_url: String,
-    /// Where the browser goes after a provider sign-in, without a trailing slash.
+    /// Where the browser goes after a provider sign-in, without a trailing slash: the server's
+    /// own web client (`public_url`) unless `FRONTEND_URL` names another.
     pub frontend_url: String,
 }
 
@@ -168,13 +169,10 @@ impl SecurityConfig {
                 parse(src, "PORT", 8000u16)?
             ),
         };
-        let frontend_url = match src.get("FRONTEND_URL") {
-            Some(url) => url,
-            None if app_env == AppEnv::Production && oidc.is_some() => {
-                bail!("FRONTEND_URL: required in production when GOOGLE_CLIENT_ID is set")
-            }
-            None => "http://localhost:5173".into(),
-        };
+        // The server serves its own web client, so by default the browser comes back to it.
+        let frontend_url = src
+            .get("FRONTEND_URL")
+            .unwrap_or_else(|| public_url.clone());
         for (key, url) in [("PUBLIC_URL", &public_url), ("FRONTEND_URL", &frontend_url)] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("{key}: expected an http(s) URL, got {url:?}");

@@ -11,18 +11,17 @@
 
 use async_graphql::{
     Request as GqlRequest, Response as GqlResponse, ServerError,
-    http::GraphiQLSource,
     parser::{parse_query, types::OperationType},
 };
 use axum::{
     extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::{HttpState, params, upload, ws};
+use super::{HttpState, params, upload, web, ws};
 use crate::auth::Viewer;
 use crate::auth::rate_limit::ClientAddr;
 use crate::error::AppError;
@@ -67,7 +66,7 @@ pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
         Err(_) => HashMap::new(),
     };
     if !params.contains_key("query") && accepts_html(&parts.headers) {
-        return graphiql().await.into_response();
+        return graphiql(parts.headers).await;
     }
     let Some(format) = negotiate(&parts.headers) else {
         return not_acceptable();
@@ -210,14 +209,10 @@ async fn post_multipart(
     }
 }
 
-pub async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Soundroom GraphiQL")
-            .finish(),
-    )
+/// GraphiQL, built in `web/` and served from the binary (no CDN): queries over HTTP and
+/// subscriptions over graphql-transport-ws on `/graphql`, with a headers editor.
+pub async fn graphiql(headers: HeaderMap) -> Response {
+    web::graphiql(&headers)
 }
 
 async fn execute(

@@ -1,8 +1,9 @@
 //! The axum router, one file per route: `/graphql` (HTTP in [`graphql`], WebSocket in [`ws`],
 //! multipart uploads in [`upload`]), `/graphiql`, `/stream/{trackId}` and its `/metadata`
 //! ([`stream`]), `/auth/google` and its callback ([`google`]), `/health` and `/ready`
-//! ([`health`]), `/metrics`; and the cross-cutting layers (request ids, tracing, CORS,
-//! compression, the client address and per-client limit in [`rate_limit`], the body limit).
+//! ([`health`]), `/metrics`, and the web client as the fallback for every other path
+//! ([`web`]); and the cross-cutting layers (request ids, tracing, CORS, compression, the client
+//! address and per-client limit in [`rate_limit`], the body limit).
 //!
 //! CORS: the allowed origins are `CORS_ORIGINS` (any in development); a preflight may ask for
 //! any request header (Apollo's `apollographql-client-*`, tracing's `traceparent`/`baggage`/
@@ -18,6 +19,7 @@ mod params;
 mod rate_limit;
 mod stream;
 mod upload;
+mod web;
 mod ws;
 
 use std::time::Duration;
@@ -123,6 +125,8 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/auth/google", get(google::start))
         .route("/auth/google/callback", get(google::callback))
+        .route("/auth/providers", get(web::providers))
+        .fallback(web::fallback)
         .with_state(state)
         .layer(layers)
 }

@@ -23,4 +23,5 @@ mod stream;
 mod subscriptions;
 mod two_factor;
 mod uploads;
+mod web_client;
 mod websocket;
