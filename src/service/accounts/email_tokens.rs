@@ -129,23 +129,36 @@ pub async fn find(
     Ok(row)
 }
 
-/// Spends `token` (once: a second request with it fails), returning its row.
+/// Spends `token` (once: a second request with it fails), returning its row. The conditional
+/// UPDATE comes first, so that a transaction this runs in writes before it reads (SQLite cannot
+/// turn a reading transaction into a writing one while another connection writes).
 pub async fn spend(
     db: &impl ConnectionTrait,
     purpose: Purpose,
     token: &str,
 ) -> AppResult<email_token::Model> {
-    let row = find(db, purpose, token).await?;
+    let hash = digest(token.trim());
+    let now = Utc::now();
     let spent = email_token::Entity::update_many()
-        .col_expr(email_token::Column::UsedAt, Expr::value(Utc::now()))
-        .filter(email_token::Column::Id.eq(row.id))
+        .col_expr(email_token::Column::UsedAt, Expr::value(now))
+        .filter(email_token::Column::TokenHash.eq(hash.as_str()))
+        .filter(email_token::Column::Purpose.eq(purpose.as_str()))
         .filter(email_token::Column::UsedAt.is_null())
+        .filter(email_token::Column::ExpiresAt.gt(now))
         .exec(db)
         .await?;
     if spent.rows_affected != 1 {
-        return Err(bad_token("This link was already used"));
+        // Why not: unknown, used or expired (or spent by a request racing this one).
+        return Err(match find(db, purpose, token).await {
+            Ok(_) => bad_token("This link was already used"),
+            Err(e) => e,
+        });
     }
-    Ok(row)
+    email_token::Entity::find()
+        .filter(email_token::Column::TokenHash.eq(hash))
+        .one(db)
+        .await?
+        .ok_or_else(|| bad_token("This link is not valid"))
 }
 
 /// The token is for the account's current address (a link mailed to an address the account
