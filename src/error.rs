@@ -60,6 +60,22 @@ impl AppError {
         }
     }
 
+    /// The same error blamed on another input field: a parser shared by several arguments
+    /// (`password`, `newPassword`) reports the one the caller passed.
+    pub fn on_field(self, field: &'static str) -> Self {
+        match self {
+            Self::BadInput { message, .. } => Self::BadInput {
+                field: Some(field),
+                message,
+            },
+            Self::Conflict { message, .. } => Self::Conflict {
+                field: Some(field),
+                message,
+            },
+            other => other,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",

@@ -10,6 +10,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod mail;
 pub mod media;
 pub mod random;
 pub mod realtime;
@@ -26,6 +27,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::mail::Mailer;
 use crate::media::MediaStore;
 use crate::state::AppState;
 
@@ -52,6 +54,7 @@ impl Application {
             .await?;
         }
         service::rooms::live::start(&state).await?;
+        state.mailer.start();
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
@@ -86,6 +89,7 @@ impl Application {
             .await
             .context("server error")?;
         self.state.rooms.shutdown();
+        self.state.mailer.shutdown();
         self.state.db.clone().close().await.ok();
         Ok(())
     }
@@ -101,7 +105,8 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
     let media = MediaStore::open(&config.media.dir)
         .with_context(|| format!("MEDIA_DIR: cannot use {}", config.media.dir.display()))?;
-    Ok(AppState::new(config, db, media, db_statements))
+    let mailer = Mailer::new(&config, db.clone())?;
+    Ok(AppState::new(config, db, media, db_statements, mailer))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -17,6 +17,7 @@ use crate::auth::rate_limit::RateLimiter;
 use crate::auth::totp::{RecoveryCodes, SecretBox};
 use crate::auth::{StreamTokens, TokenService};
 use crate::config::Config;
+use crate::mail::Mailer;
 use crate::media::{MediaStore, Prober};
 use crate::realtime::ClientConnections;
 use crate::realtime::{EventBus, Presence, RoomRuntime};
@@ -46,6 +47,8 @@ pub struct App {
     pub oidc: OidcProvider,
     /// Open WebSocket connections per client address.
     pub ws_clients: ClientConnections,
+    /// Queues the mails of accounts by email.
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
         db: DatabaseConnection,
         media: MediaStore,
         db_statements: Arc<AtomicU64>,
+        mailer: Mailer,
     ) -> Self {
         Self(Arc::new(App {
             tokens: TokenService::new(&config),
@@ -74,6 +78,7 @@ impl AppState {
             limiter: RateLimiter::new(&config.security),
             oidc: OidcProvider::new(&config),
             ws_clients: ClientConnections::default(),
+            mailer,
             config,
             db,
         }))

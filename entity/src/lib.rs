@@ -2,10 +2,12 @@
 
 pub mod artist;
 pub mod chat_message;
+pub mod email_token;
 pub mod favorite;
 pub mod friend_request;
 pub mod friendship;
 pub mod oidc_login_state;
+pub mod outbound_mail;
 pub mod playback_state;
 pub mod playlist;
 pub mod playlist_track;

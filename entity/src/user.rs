@@ -21,6 +21,11 @@ pub struct Model {
     /// `user` or `admin`.
     pub role: String,
     pub two_factor_enabled: bool,
+    /// Whether the account's owner proved that `email` is theirs: a verification link, a
+    /// password reset or an email change confirmed from that inbox, or Google vouching for it.
+    /// Defaults to `false` when absent from an event sent by an older instance.
+    #[serde(default)]
+    pub email_verified: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

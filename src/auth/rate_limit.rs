@@ -42,6 +42,11 @@ pub enum Bucket {
     TwoFactorClient,
     RegisterAccount,
     RegisterClient,
+    /// `requestPasswordReset`, per email as typed and per client address.
+    ResetAccount,
+    ResetClient,
+    /// Mails a signed-in user asks for, per user.
+    EmailAccount,
 }
 
 impl Bucket {
@@ -54,6 +59,9 @@ impl Bucket {
             Bucket::TwoFactorClient => "2fa-ip",
             Bucket::RegisterAccount => "reg-acct",
             Bucket::RegisterClient => "reg-ip",
+            Bucket::ResetAccount => "reset-acct",
+            Bucket::ResetClient => "reset-ip",
+            Bucket::EmailAccount => "mail-acct",
         }
     }
 
@@ -66,6 +74,9 @@ impl Bucket {
             Bucket::TwoFactorClient => &limits.two_factor_per_client,
             Bucket::RegisterAccount => &limits.register_per_account,
             Bucket::RegisterClient => &limits.register_per_client,
+            Bucket::ResetAccount => &limits.reset_per_account,
+            Bucket::ResetClient => &limits.reset_per_client,
+            Bucket::EmailAccount => &limits.email_per_account,
         }
     }
 }
@@ -388,7 +399,10 @@ mod tests {
                 two_factor_per_account: limit.clone(),
                 two_factor_per_client: limit.clone(),
                 register_per_account: limit.clone(),
-                register_per_client: limit,
+                register_per_client: limit.clone(),
+                reset_per_account: limit.clone(),
+                reset_per_client: limit.clone(),
+                email_per_account: limit,
             },
             prefix: "t:".into(),
             memory: MemoryCounters::default(),

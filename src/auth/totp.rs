@@ -104,7 +104,13 @@ impl SecretBox {
     /// `key_material` is the `TOTP_ENCRYPTION_KEY` setting (at least 32 bytes of entropy in
     /// production); the cipher key is derived from it, so any length works.
     pub fn new(key_material: &[u8]) -> Self {
-        let key = derive(key_material, b"soundroom/totp-secret/v1");
+        Self::for_purpose(key_material, b"soundroom/totp-secret/v1")
+    }
+
+    /// A box for another kind of value, with a key of its own derived from the same material
+    /// (`label` names the purpose: values sealed for one purpose do not open for another).
+    pub fn for_purpose(key_material: &[u8], label: &[u8]) -> Self {
+        let key = derive(key_material, label);
         Self {
             cipher: XChaCha20Poly1305::new(&key.into()),
         }

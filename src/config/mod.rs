@@ -5,8 +5,10 @@ use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use anyhow::{Context, bail};
 
+pub mod mail;
 pub mod security;
 
+pub use mail::{Delivery, MailConfig};
 pub use security::{Limit, OidcSettings, RateLimits, Rule, SecurityConfig};
 mod rooms;
 pub use rooms::RoomSettings;
@@ -46,6 +48,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// Rate limits, connection and query caps, provider sign-in.
     pub security: SecurityConfig,
+    /// The mails the server sends and how they are delivered.
+    pub mail: MailConfig,
     pub rooms: RoomSettings,
 }
 
@@ -197,6 +201,7 @@ impl Config {
                 probe_decode: Duration::from_secs(parse(src, "PROBE_DECODE_SECS", 1800)?),
             },
             security: SecurityConfig::load(src, app_env)?,
+            mail: MailConfig::load(src, app_env, &data_dir)?,
             rooms: RoomSettings::load(src)?,
             data_dir,
             database_url,
@@ -353,6 +358,7 @@ mod tests {
             ("JWT_REFRESH_SECRET", long.as_str()),
             ("JWT_2FA_SECRET", long.as_str()),
             ("TOTP_ENCRYPTION_KEY", long.as_str()),
+            ("EMAIL_FEATURES", "off"),
         ]);
         assert!(Config::load(&src(&ok)).is_ok());
     }

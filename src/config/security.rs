@@ -64,6 +64,11 @@ pub struct RateLimits {
     pub two_factor_per_client: Limit,
     pub register_per_account: Limit,
     pub register_per_client: Limit,
+    /// `requestPasswordReset` per email as typed and per client address.
+    pub reset_per_account: Limit,
+    pub reset_per_client: Limit,
+    /// Mails a signed-in user asks for (`resendVerificationEmail`, `changeEmail`), per user.
+    pub email_per_account: Limit,
 }
 
 /// An OpenID provider to sign in with (Google unless `OIDC_ISSUER_URL` says otherwise).
@@ -105,8 +110,9 @@ pub struct SecurityConfig {
     pub oidc: Option<OidcSettings>,
     /// The server's public base URL (builds the callback URL), without a trailing slash.
     pub public_url: String,
-    /// Where the browser goes after a provider sign-in, without a trailing slash: the server's
-    /// own web client (`public_url`) unless `FRONTEND_URL` names another.
+    /// Where the browser goes after a provider sign-in, and where mailed links point, without a
+    /// trailing slash: the server's own web client (`public_url`) unless `FRONTEND_URL` names
+    /// another.
     pub frontend_url: String,
 }
 
@@ -132,6 +138,9 @@ impl SecurityConfig {
             two_factor_per_client: limit("RATE_LIMIT_2FA_PER_CLIENT", "20/300")?,
             register_per_account: limit("RATE_LIMIT_REGISTER_PER_ACCOUNT", "5/3600")?,
             register_per_client: limit("RATE_LIMIT_REGISTER_PER_CLIENT", "10/3600")?,
+            reset_per_account: limit("RATE_LIMIT_RESET_PER_ACCOUNT", "5/3600")?,
+            reset_per_client: limit("RATE_LIMIT_RESET_PER_CLIENT", "20/3600")?,
+            email_per_account: limit("RATE_LIMIT_EMAIL_PER_ACCOUNT", "5/3600")?,
         };
         let redis_url = src.get("REDIS_URL");
         if let Some(url) = &redis_url

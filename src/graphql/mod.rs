@@ -42,6 +42,7 @@ pub struct MutationRoot(
     catalog::CatalogMutation,
     library::LibraryMutation,
     accounts::security::SecurityMutation,
+    accounts::email::EmailMutation,
     rooms::RoomMutation,
     rooms::playback::RoomPlaybackMutation,
     rooms::chat::ChatMutation,

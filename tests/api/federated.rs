@@ -346,8 +346,10 @@ async fn a_verified_email_signs_into_the_existing_account() {
 }
 
 /// Account pre-hijacking: Mallory registers Ann's email with her own password (and two-factor
-/// authentication), before Ann ever signs up. When Ann signs in with Google, the account becomes
-/// hers alone: Mallory's password, second factor and sessions are gone.
+/// authentication), before Ann ever signs up, and never verifies it (she cannot: the link goes to
+/// Ann's inbox). When Ann signs in with Google, the account becomes hers alone: Mallory's
+/// password, second factor and sessions are gone. (A verified account keeps them:
+/// `email::linking`.)
 #[tokio::test]
 async fn linking_an_unproven_account_locks_out_whoever_registered_it() {
     let provider = Provider::start().await;
@@ -393,12 +395,16 @@ async fn linking_an_unproven_account_locks_out_whoever_registered_it() {
     let me = app
         .gql(
             Some(&tokens["accessToken"]),
-            "{ me { id twoFactorEnabled } }",
+            "{ me { id twoFactorEnabled emailVerified } }",
             json!({}),
         )
         .await;
     assert_eq!(me["data"]["me"]["id"], mallory.user_id.as_str(), "{me}");
     assert_eq!(me["data"]["me"]["twoFactorEnabled"], false, "{me}");
+    assert_eq!(
+        me["data"]["me"]["emailVerified"], true,
+        "Google proved the address"
+    );
 
     // Mallory's password no longer signs in (not even to a two-factor challenge)…
     let login = app.login("ann@example.com", "correct horse").await;

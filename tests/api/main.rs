@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod argument_values;
 mod catalog;
+mod email;
 mod federated;
 mod http_protocol;
 mod instances;

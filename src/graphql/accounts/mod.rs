@@ -1,5 +1,6 @@
 //! Accounts: sign-up, sign-in, sessions, profile.
 
+pub mod email;
 pub mod security;
 pub mod user;
 

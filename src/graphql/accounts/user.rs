@@ -68,6 +68,13 @@ impl User {
         self.is_viewer(ctx) && self.0.two_factor_enabled
     }
 
+    /// Whether the user proved that `email` is theirs (a verification link, a password reset,
+    /// a confirmed email change, or Google). Only meaningful to the user themself; `false` for
+    /// everyone else.
+    async fn email_verified(&self, ctx: &Context<'_>) -> bool {
+        self.is_viewer(ctx) && self.0.email_verified
+    }
+
     /// The viewer's relation to this user (`NONE` for anonymous viewers).
     async fn friendship(&self, ctx: &Context<'_>) -> async_graphql::Result<FriendshipStatus> {
         if self.is_viewer(ctx) {

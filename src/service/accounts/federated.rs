@@ -13,12 +13,14 @@
 //! unverified email is refused (it never signs into, or creates, an account with that email);
 //! a new email creates a user with `provider = "google"` and no password.
 //!
-//! Linking hands the account to whoever proved the address. Nobody ever proved the address of
-//! an account made with `register` (anyone can register someone else's email and wait for its
-//! owner to sign in with Google), so linking such an account removes its password and
-//! two-factor setup and ends every one of its sessions, in the same transaction as the link:
-//! whoever created it can no longer get in. Access tokens already issued stay valid until they
-//! expire (`ACCESS_TOKEN_TTL_SECS`).
+//! Linking hands the account to whoever proved the address. An account whose address was
+//! verified (a mailed link, a password reset, a confirmed email change) keeps its password and
+//! two-factor setup: its owner proved the address before. An account made with `register`
+//! whose address nobody proved (anyone can register someone else's email and wait for its
+//! owner to sign in with Google) loses its password, its two-factor setup, its pending mailed
+//! links and every one of its sessions, in the same transaction as the link: whoever created it
+//! can no longer get in. Access tokens already issued stay valid until they expire
+//! (`ACCESS_TOKEN_TTL_SECS`). Either way the address is verified from then on.
 
 use chrono::{Duration, Utc};
 use entity::{oidc_login_state, user, user_identity};
@@ -34,6 +36,7 @@ use crate::domain::accounts::{Email, Username};
 use crate::error::{AppError, AppResult};
 use crate::random;
 use crate::service::accounts;
+use crate::service::accounts::email_tokens;
 use crate::service::accounts::sessions::{self, IssuedTokens};
 use crate::service::accounts::two_factor;
 use crate::state::AppState;
@@ -185,8 +188,10 @@ async fn link_or_create(state: &AppState, identity: &VerifiedIdentity) -> AppRes
         Some(existing) => existing,
         None => {
             let username = username_for(identity, &email);
-            match accounts::insert_with_unique_tag(&state.db, &email, &username, None, "google")
-                .await
+            match accounts::insert_with_unique_tag(
+                &state.db, &email, &username, None, "google", true,
+            )
+            .await
             {
                 Ok(user) => user,
                 // Someone registered this email a moment ago: link to that account.
@@ -212,14 +217,19 @@ async fn link_or_create(state: &AppState, identity: &VerifiedIdentity) -> AppRes
     if claimed {
         remove_credentials(&txn, user.id).await?;
     }
+    if !user.email_verified {
+        mark_verified(&txn, user.id).await?;
+    }
     match link.insert(&txn).await {
         Ok(_) => {
             txn.commit().await?;
             if claimed {
-                tracing::warn!(user_id = %user.id, "an account's email was proven through Google sign-in: its password, two-factor setup and sessions were removed");
-                return Ok(accounts::find(&state.db, user.id).await?.unwrap_or(user));
+                tracing::warn!(user_id = %user.id, "an account's unverified email was proven through Google sign-in: its password, two-factor setup and sessions were removed");
             }
-            Ok(user)
+            if user.email_verified {
+                return Ok(user);
+            }
+            Ok(accounts::find(&state.db, user.id).await?.unwrap_or(user))
         }
         // A concurrent sign-in linked this identity first: use its link.
         Err(e) if is_unique_violation(&e) => {
@@ -233,12 +243,25 @@ async fn link_or_create(state: &AppState, identity: &VerifiedIdentity) -> AppRes
 }
 
 /// Whether the account can be entered by means its email's owner never vouched for: a password
-/// or a second factor set up by whoever registered it.
+/// or a second factor set up by whoever registered it, on an account whose address was never
+/// verified. A verified account's credentials were set up by whoever proved the address.
 fn has_unproven_credentials(user: &user::Model) -> bool {
-    user.password_hash.is_some() || user.two_factor_enabled
+    !user.email_verified && (user.password_hash.is_some() || user.two_factor_enabled)
 }
 
-/// Removes the password and the two-factor setup, and ends every session.
+async fn mark_verified(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::EmailVerified, Expr::value(true))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes the password and the two-factor setup, voids every mailed link the account has
+/// pending (an email change asked for with the removed password would otherwise move the
+/// account away), and ends every session.
 async fn remove_credentials(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<()> {
     user::Entity::update_many()
         .col_expr(
@@ -250,6 +273,7 @@ async fn remove_credentials(db: &impl ConnectionTrait, user_id: Uuid) -> AppResu
         .exec(db)
         .await?;
     two_factor::remove(db, user_id).await?;
+    email_tokens::discard(db, user_id, &email_tokens::Purpose::ALL).await?;
     sessions::revoke_all(db, user_id).await
 }
 

@@ -4,9 +4,12 @@
 //! (e.g. `ann_lee#4821`), the handle friends search for. Usernames need not be unique; the tag
 //! never changes, even when the username does.
 
+pub mod email_tokens;
 pub mod federated;
+pub mod passwords;
 pub mod sessions;
 pub mod two_factor;
+pub mod verification;
 
 use chrono::Utc;
 use entity::user;
@@ -39,7 +42,15 @@ pub async fn register(
         return Err(email_taken());
     }
     let hash = password::hash(password.into_inner()).await?;
-    let user = insert_with_unique_tag(&state.db, &email, &username, Some(hash), "local").await?;
+    let user =
+        insert_with_unique_tag(&state.db, &email, &username, Some(hash), "local", false).await?;
+    if state.mailer.is_on() {
+        // The account exists either way; a link that could not be queued can be asked for
+        // again with resendVerificationEmail.
+        if let Err(e) = verification::send_link(state, &user).await {
+            tracing::error!(error = ?e, user_id = %user.id, "could not queue the verification mail");
+        }
+    }
     let tokens = sessions::start(state, &state.db, user.id).await?;
     announce_session(state, &tokens);
     Ok((tokens, user))
@@ -82,6 +93,19 @@ pub(crate) fn announce_session(state: &AppState, tokens: &IssuedTokens) {
             at: Utc::now(),
         }),
     );
+}
+
+/// Reads the account and tells every device of the user that it changed (`ProfileUpdated`).
+pub(crate) async fn announce_profile(state: &AppState, user_id: Uuid) -> AppResult<user::Model> {
+    let user = current(&state.db, user_id).await?;
+    state.bus.publish(
+        Topic::User(user_id),
+        Event::User(UserEvent::ProfileUpdated {
+            user: user.clone(),
+            at: Utc::now(),
+        }),
+    );
+    Ok(user)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user::Model>> {
@@ -142,12 +166,14 @@ fn email_taken() -> AppError {
 
 /// Inserts a user, drawing a fresh tag discriminator until the tag is unique. The unique
 /// constraints decide races: a duplicate email that slipped past the early check is `CONFLICT`.
+/// `email_verified` says whether the address is already proven (Google vouched for it).
 pub async fn insert_with_unique_tag(
     db: &impl ConnectionTrait,
     email: &Email,
     username: &Username,
     password_hash: Option<String>,
     provider: &str,
+    email_verified: bool,
 ) -> AppResult<user::Model> {
     let stem = username.tag_stem();
     for attempt in 0..20u32 {
@@ -164,6 +190,7 @@ pub async fn insert_with_unique_tag(
             provider: Set(provider.to_owned()),
             role: Set("user".to_owned()),
             two_factor_enabled: Set(false),
+            email_verified: Set(email_verified),
             created_at: Set(now),
             updated_at: Set(now),
         };

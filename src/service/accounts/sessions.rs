@@ -130,6 +130,22 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<(
     Ok(())
 }
 
+/// Ends every session of `user_id` but `keep` (the caller's own).
+pub async fn revoke_all_except(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep: Uuid,
+) -> AppResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::FamilyId.ne(keep))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> AppResult<()> {
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))

@@ -18,7 +18,6 @@ use uuid::Uuid;
 
 use crate::auth::totp::{self, Provisioning};
 use crate::error::{AppError, AppResult};
-use crate::realtime::{Event, Topic, UserEvent};
 use crate::service::accounts;
 use crate::service::accounts::sessions::{self, IssuedTokens};
 use crate::state::AppState;
@@ -176,7 +175,11 @@ pub async fn verify(
 
 /// Spends `code` if it is valid now: a TOTP code for a step later than the last accepted one,
 /// or an unused recovery code.
-async fn accept_code(state: &AppState, user: &user::Model, code: &str) -> AppResult<bool> {
+pub(crate) async fn accept_code(
+    state: &AppState,
+    user: &user::Model,
+    code: &str,
+) -> AppResult<bool> {
     if totp::normalize_code(code).is_some() {
         let Some(row) = user_two_factor::Entity::find_by_id(user.id)
             .filter(user_two_factor::Column::ConfirmedAt.is_not_null())
@@ -238,17 +241,7 @@ async fn set_enabled(db: &impl ConnectionTrait, user_id: Uuid, on: bool) -> AppR
 
 /// Every device of the user learns that `twoFactorEnabled` changed.
 async fn announce_profile(state: &AppState, user_id: Uuid) {
-    match accounts::find(&state.db, user_id).await {
-        Ok(Some(user)) => {
-            state.bus.publish(
-                Topic::User(user_id),
-                Event::User(UserEvent::ProfileUpdated {
-                    user,
-                    at: Utc::now(),
-                }),
-            );
-        }
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = ?e, "could not announce a two-factor change"),
+    if let Err(e) = accounts::announce_profile(state, user_id).await {
+        tracing::warn!(error = ?e, "could not announce a two-factor change");
     }
 }

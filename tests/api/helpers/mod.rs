@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod oidc_provider;
+pub mod smtp;
 pub mod uploads;
 
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Once, time::Duration};
@@ -70,6 +71,9 @@ pub fn test_config(overrides: &[(&str, &str)]) -> Config {
         "RATE_LIMIT_2FA_PER_CLIENT",
         "RATE_LIMIT_REGISTER_PER_ACCOUNT",
         "RATE_LIMIT_REGISTER_PER_CLIENT",
+        "RATE_LIMIT_RESET_PER_ACCOUNT",
+        "RATE_LIMIT_RESET_PER_CLIENT",
+        "RATE_LIMIT_EMAIL_PER_ACCOUNT",
     ] {
         env.insert(key.into(), "100000/60".into());
     }
