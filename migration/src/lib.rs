@@ -8,6 +8,7 @@ mod m20261120_000003_catalog_library;
 mod m20261120_000004_security;
 mod m20261120_000005_rooms;
 mod m20261201_000001_invites_by_host;
+mod m20261202_000001_messenger;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000004_security::Migration),
             Box::new(m20261120_000005_rooms::Migration),
             Box::new(m20261201_000001_invites_by_host::Migration),
+            Box::new(m20261202_000001_messenger::Migration),
         ]
     }
 }
