@@ -8,7 +8,9 @@ use anyhow::{Context, bail};
 pub mod security;
 
 pub use security::{Limit, OidcSettings, RateLimits, Rule, SecurityConfig};
+mod messenger;
 mod rooms;
+pub use messenger::MessengerSettings;
 pub use rooms::RoomSettings;
 
 /// The minimum length of a JWT secret, in bytes. Shorter ones refuse to start in production.
@@ -47,6 +49,7 @@ pub struct Config {
     /// Rate limits, connection and query caps, provider sign-in.
     pub security: SecurityConfig,
     pub rooms: RoomSettings,
+    pub messenger: MessengerSettings,
 }
 
 /// Where audio lives and how much of it one upload may bring.
@@ -198,6 +201,7 @@ impl Config {
             },
             security: SecurityConfig::load(src, app_env)?,
             rooms: RoomSettings::load(src)?,
+            messenger: MessengerSettings::load(src)?,
             data_dir,
             database_url,
             secrets,

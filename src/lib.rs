@@ -52,6 +52,7 @@ impl Application {
             .await?;
         }
         service::rooms::live::start(&state).await?;
+        service::messenger::attachments::start_sweeper(&state);
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
@@ -86,6 +87,7 @@ impl Application {
             .await
             .context("server error")?;
         self.state.rooms.shutdown();
+        self.state.messenger.shutdown();
         self.state.db.clone().close().await.ok();
         Ok(())
     }

@@ -42,6 +42,8 @@ pub enum Bucket {
     TwoFactorClient,
     RegisterAccount,
     RegisterClient,
+    /// Messages sent, per user.
+    Messages,
 }
 
 impl Bucket {
@@ -54,6 +56,7 @@ impl Bucket {
             Bucket::TwoFactorClient => "2fa-ip",
             Bucket::RegisterAccount => "reg-acct",
             Bucket::RegisterClient => "reg-ip",
+            Bucket::Messages => "msg-user",
         }
     }
 
@@ -66,6 +69,7 @@ impl Bucket {
             Bucket::TwoFactorClient => &limits.two_factor_per_client,
             Bucket::RegisterAccount => &limits.register_per_account,
             Bucket::RegisterClient => &limits.register_per_client,
+            Bucket::Messages => &limits.messages_per_user,
         }
     }
 }
@@ -388,7 +392,8 @@ mod tests {
                 two_factor_per_account: limit.clone(),
                 two_factor_per_client: limit.clone(),
                 register_per_account: limit.clone(),
-                register_per_client: limit,
+                register_per_client: limit.clone(),
+                messages_per_user: limit,
             },
             prefix: "t:".into(),
             memory: MemoryCounters::default(),

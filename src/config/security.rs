@@ -64,6 +64,8 @@ pub struct RateLimits {
     pub two_factor_per_client: Limit,
     pub register_per_account: Limit,
     pub register_per_client: Limit,
+    /// Messages sent, per user.
+    pub messages_per_user: Limit,
 }
 
 /// An OpenID provider to sign in with (Google unless `OIDC_ISSUER_URL` says otherwise).
@@ -131,6 +133,7 @@ impl SecurityConfig {
             two_factor_per_client: limit("RATE_LIMIT_2FA_PER_CLIENT", "20/300")?,
             register_per_account: limit("RATE_LIMIT_REGISTER_PER_ACCOUNT", "5/3600")?,
             register_per_client: limit("RATE_LIMIT_REGISTER_PER_CLIENT", "10/3600")?,
+            messages_per_user: limit("RATE_LIMIT_MESSAGES_PER_USER", "30/10")?,
         };
         let redis_url = src.get("REDIS_URL");
         if let Some(url) = &redis_url

@@ -180,7 +180,9 @@ async fn post_multipart(
     };
     let limits = upload::Limits {
         operations_bytes: state.app.config.body_limit_bytes as u64,
-        file_bytes: state.app.config.media.max_upload_bytes,
+        // Each resolver holds its file to its own limit (`MAX_UPLOAD_BYTES` for audio,
+        // `MAX_ATTACHMENT_BYTES` for attachments).
+        file_bytes: super::largest_file(&state.app),
     };
     match upload::receive(
         body,

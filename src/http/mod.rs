@@ -1,5 +1,5 @@
-//! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/health`, `/ready`, and the
-//! cross-cutting layers (request ids, tracing, CORS, compression, body limit).
+//! The axum router: `/graphql` (HTTP and WebSocket), `/graphiql`, `/stream`, `/attachments`,
+//! `/health`, `/ready`, and the cross-cutting layers (request ids, tracing, CORS, compression, body limit).
 //!
 //! CORS: the allowed origins are `CORS_ORIGINS` (any in development); a preflight may ask for
 //! any request header (Apollo's `apollographql-client-*`, tracing's `traceparent`/`baggage`/
@@ -7,6 +7,7 @@
 //! the origin list alone; cross-origin requests carry no cookies (credentials are not allowed),
 //! only the bearer token a client chose to send.
 
+mod attachments;
 mod google;
 mod graphql;
 mod health;
@@ -22,7 +23,10 @@ use std::time::Duration;
 use axum::{
     Router,
     extract::FromRef,
-    http::{HeaderName, HeaderValue, Method, Request, header},
+    http::{
+        Extensions, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Version,
+        header,
+    },
     response::Response,
     routing::get,
 };
@@ -63,14 +67,13 @@ impl FromRef<HttpState> for AppState {
 pub fn router(app: AppState, schema: AppSchema) -> Router {
     let cors = cors(&app.config.cors_origins);
     // JSON bodies are held to BODY_LIMIT_BYTES by the GraphQL handler; this outer limit only
-    // has to let a multipart upload of MAX_UPLOAD_BYTES (plus its operations) through.
+    // has to let a multipart upload of its largest files (plus its operations) through.
     let body_limit = app
         .config
         .body_limit_bytes
         .saturating_mul(2)
         .saturating_add(
-            usize::try_from(app.config.media.max_upload_bytes).unwrap_or(usize::MAX)
-                * upload::MAX_FILES,
+            usize::try_from(largest_file(&app)).unwrap_or(usize::MAX) * upload::MAX_FILES,
         );
     let state = HttpState { app, schema };
 
@@ -91,11 +94,14 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
             CompressionLayer::new()
                 .gzip(true)
                 .br(true)
-                // Audio is already compressed, and compressing it breaks byte ranges (multipart ones too).
+                // Audio and video are already compressed, and compressing a file served by byte
+                // ranges would break its ranges (multipart ones too).
                 .compress_when(
                     DefaultPredicate::new()
                         .and(NotForContentType::const_new("audio/"))
-                        .and(NotForContentType::const_new("multipart/byteranges")),
+                        .and(NotForContentType::const_new("video/"))
+                        .and(NotForContentType::const_new("multipart/byteranges"))
+                        .and(not_ranged as fn(StatusCode, Version, &HeaderMap, &Extensions) -> bool),
                 ),
         )
         // The client address and the general per-client limit, for every route.
@@ -110,6 +116,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/stream/{track_id}", get(stream::audio))
         .route("/stream/{track_id}/metadata", get(stream::metadata))
+        .route("/attachments/{attachment_id}", get(attachments::attachment))
         .route_layer(axum::middleware::map_response(vary_on_authorization));
 
     Router::new()
@@ -122,6 +129,22 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/auth/google/callback", get(google::callback))
         .with_state(state)
         .layer(layers)
+}
+
+/// The largest file one multipart upload may carry: an audio track or an attachment.
+pub(crate) fn largest_file(app: &AppState) -> u64 {
+    app.config
+        .media
+        .max_upload_bytes
+        .max(app.config.messenger.max_attachment_bytes)
+}
+
+/// Responses served by byte ranges (`Accept-Ranges: bytes`) are never compressed: a compressed
+/// body has no byte positions to range over.
+fn not_ranged(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    headers
+        .get(header::ACCEPT_RANGES)
+        .is_none_or(|v| v != "bytes")
 }
 
 fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
@@ -140,6 +163,7 @@ fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
             header::CONTENT_LENGTH,
             header::ETAG,
             header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
         ])
         .max_age(Duration::from_secs(600))
 }
