@@ -70,6 +70,7 @@ pub fn test_config(overrides: &[(&str, &str)]) -> Config {
         "RATE_LIMIT_2FA_PER_CLIENT",
         "RATE_LIMIT_REGISTER_PER_ACCOUNT",
         "RATE_LIMIT_REGISTER_PER_CLIENT",
+        "RATE_LIMIT_MESSAGES_PER_USER",
     ] {
         env.insert(key.into(), "100000/60".into());
     }
