@@ -180,9 +180,11 @@ async fn post_multipart(
     };
     let limits = upload::Limits {
         operations_bytes: state.app.config.body_limit_bytes as u64,
-        // Each resolver holds its file to its own limit (`MAX_UPLOAD_BYTES` for audio,
-        // `MAX_ATTACHMENT_BYTES` for attachments).
-        file_bytes: super::largest_file(&state.app),
+        file_bytes: state.app.config.media.max_upload_bytes,
+        file_bytes_by_field: vec![(
+            "uploadAttachment",
+            state.app.config.messenger.max_attachment_bytes,
+        )],
     };
     match upload::receive(
         body,

@@ -132,7 +132,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
 }
 
 /// The largest file one multipart upload may carry: an audio track or an attachment.
-pub(crate) fn largest_file(app: &AppState) -> u64 {
+fn largest_file(app: &AppState) -> u64 {
     app.config
         .media
         .max_upload_bytes

@@ -375,7 +375,7 @@ async fn uploads_are_limited_and_need_a_user() {
         &[7u8; 1001],
     )
     .await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 413, "stopped at the attachment limit: {body}");
     assert_eq!(
         refusal(&body),
         ("BAD_USER_INPUT".into(), "file".into()),
@@ -400,6 +400,10 @@ async fn uploads_are_limited_and_need_a_user() {
         .expect("dir")
         .count();
     assert_eq!(files, 1, "refused uploads leave no file");
+    assert_eq!(crate::helpers::uploads::staged_files(&app), 0);
+    // Tracks keep their own, larger limit.
+    let artist = crate::helpers::uploads::create_artist(&app, &ann, "Tones").await;
+    crate::helpers::uploads::upload_fixture(&app, &ann, &artist, "tone.flac").await;
 }
 
 #[tokio::test]
