@@ -55,6 +55,7 @@ impl Application {
         }
         service::rooms::live::start(&state).await?;
         state.mailer.start();
+        service::messenger::attachments::start_sweeper(&state);
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
@@ -90,6 +91,7 @@ impl Application {
             .context("server error")?;
         self.state.rooms.shutdown();
         self.state.mailer.shutdown();
+        self.state.messenger.shutdown();
         self.state.db.clone().close().await.ok();
         Ok(())
     }

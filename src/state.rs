@@ -15,12 +15,12 @@ use crate::auth::challenge::ChallengeTokens;
 use crate::auth::oidc::OidcProvider;
 use crate::auth::rate_limit::RateLimiter;
 use crate::auth::totp::{RecoveryCodes, SecretBox};
-use crate::auth::{StreamTokens, TokenService};
+use crate::auth::{MediaTokens, Purpose, TokenService};
 use crate::config::Config;
 use crate::mail::Mailer;
 use crate::media::{MediaStore, Prober};
 use crate::realtime::ClientConnections;
-use crate::realtime::{EventBus, Presence, RoomRuntime};
+use crate::realtime::{EventBus, MessengerRuntime, Presence, RoomRuntime};
 
 #[derive(Clone)]
 pub struct AppState(Arc<App>);
@@ -32,11 +32,13 @@ pub struct App {
     pub bus: EventBus,
     pub presence: Arc<Presence>,
     pub rooms: RoomRuntime,
+    pub messenger: MessengerRuntime,
     pub started_at: Instant,
     pub media: MediaStore,
     /// Probes uploaded audio, a bounded number at a time.
     pub prober: Prober,
-    pub stream_tokens: StreamTokens,
+    pub stream_tokens: MediaTokens,
+    pub attachment_tokens: MediaTokens,
     /// SQL statements run since start-up (`/metrics`; the N+1 tests read it too).
     pub db_statements: Arc<AtomicU64>,
     /// Seals TOTP secrets at rest.
@@ -61,9 +63,15 @@ impl AppState {
     ) -> Self {
         Self(Arc::new(App {
             tokens: TokenService::new(&config),
-            stream_tokens: StreamTokens::new(
+            stream_tokens: MediaTokens::new(
+                Purpose::Stream,
                 &config.secrets.jwt_access,
                 config.media.stream_token_ttl,
+            ),
+            attachment_tokens: MediaTokens::new(
+                Purpose::Attachment,
+                &config.secrets.jwt_access,
+                config.messenger.attachment_token_ttl,
             ),
             media,
             prober: Prober::new(&config.media),
@@ -71,6 +79,7 @@ impl AppState {
             bus: EventBus::new(config.event_buffer),
             presence: Arc::new(Presence::default()),
             rooms: RoomRuntime::default(),
+            messenger: MessengerRuntime::default(),
             started_at: Instant::now(),
             totp_box: SecretBox::new(&config.secrets.totp_encryption),
             recovery_codes: RecoveryCodes::new(&config.secrets.totp_encryption),

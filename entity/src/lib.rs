@@ -1,11 +1,15 @@
 //! sea-orm entities: one module per table, nothing else.
 
 pub mod artist;
+pub mod attachment;
 pub mod chat_message;
+pub mod conversation;
+pub mod conversation_member;
 pub mod email_token;
 pub mod favorite;
 pub mod friend_request;
 pub mod friendship;
+pub mod message;
 pub mod oidc_login_state;
 pub mod outbound_mail;
 pub mod playback_state;

@@ -9,6 +9,7 @@ mod m20261120_000004_security;
 mod m20261120_000005_rooms;
 mod m20261201_000001_invites_by_host;
 mod m20261202_000001_account_email;
+mod m20261202_000001_messenger;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000005_rooms::Migration),
             Box::new(m20261201_000001_invites_by_host::Migration),
             Box::new(m20261202_000001_account_email::Migration),
+            Box::new(m20261202_000001_messenger::Migration),
         ]
     }
 }

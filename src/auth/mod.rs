@@ -1,16 +1,17 @@
 //! Credentials and abuse limits: password hashing, signed tokens (access, refresh, two-factor
-//! challenge, stream), TOTP, OpenID Connect, the viewer a request acts as, and the rate limiter.
+//! challenge, stream, attachment), TOTP, OpenID Connect, the viewer a request acts as, and the
+//! rate limiter.
 
 pub mod challenge;
+pub mod media_token;
 pub mod oidc;
 pub mod password;
 pub mod rate_limit;
-pub mod stream_token;
 pub mod tokens;
 pub mod totp;
 pub mod viewer;
 
-pub use stream_token::StreamTokens;
+pub use media_token::{MediaTokens, Purpose};
 pub use tokens::{AccessClaims, TokenService};
 pub use viewer::Viewer;
 

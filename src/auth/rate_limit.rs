@@ -47,6 +47,8 @@ pub enum Bucket {
     ResetClient,
     /// Mails a signed-in user asks for, per user.
     EmailAccount,
+    /// Messages sent, per user.
+    Messages,
 }
 
 impl Bucket {
@@ -62,6 +64,7 @@ impl Bucket {
             Bucket::ResetAccount => "reset-acct",
             Bucket::ResetClient => "reset-ip",
             Bucket::EmailAccount => "mail-acct",
+            Bucket::Messages => "msg-user",
         }
     }
 
@@ -77,6 +80,7 @@ impl Bucket {
             Bucket::ResetAccount => &limits.reset_per_account,
             Bucket::ResetClient => &limits.reset_per_client,
             Bucket::EmailAccount => &limits.email_per_account,
+            Bucket::Messages => &limits.messages_per_user,
         }
     }
 }
@@ -402,7 +406,8 @@ mod tests {
                 register_per_client: limit.clone(),
                 reset_per_account: limit.clone(),
                 reset_per_client: limit.clone(),
-                email_per_account: limit,
+                email_per_account: limit.clone(),
+                messages_per_user: limit,
             },
             prefix: "t:".into(),
             memory: MemoryCounters::default(),

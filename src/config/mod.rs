@@ -10,7 +10,9 @@ pub mod security;
 
 pub use mail::{Delivery, MailConfig};
 pub use security::{Limit, OidcSettings, RateLimits, Rule, SecurityConfig};
+mod messenger;
 mod rooms;
+pub use messenger::MessengerSettings;
 pub use rooms::RoomSettings;
 
 /// The minimum length of a JWT secret, in bytes. Shorter ones refuse to start in production.
@@ -51,6 +53,7 @@ pub struct Config {
     /// The mails the server sends and how they are delivered.
     pub mail: MailConfig,
     pub rooms: RoomSettings,
+    pub messenger: MessengerSettings,
 }
 
 /// Where audio lives and how much of it one upload may bring.
@@ -203,6 +206,7 @@ impl Config {
             security: SecurityConfig::load(src, app_env)?,
             mail: MailConfig::load(src, app_env, &data_dir)?,
             rooms: RoomSettings::load(src)?,
+            messenger: MessengerSettings::load(src)?,
             data_dir,
             database_url,
             secrets,

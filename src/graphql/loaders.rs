@@ -1,5 +1,5 @@
 //! DataLoaders: one batched query per kind per request tick instead of one per row, so that a
-//! page of rooms, tracks or users costs one query per kind, not one per item.
+//! page of rooms, tracks, users or conversations costs one query per kind, not one per item.
 
 use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 
@@ -7,7 +7,10 @@ use async_graphql::{
     Context,
     dataloader::{DataLoader, Loader},
 };
-use entity::{artist, room_playback, room_queue_item, room_user, track, user};
+use entity::{
+    artist, attachment, conversation_member, message, room_playback, room_queue_item, room_user,
+    track, user,
+};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
     QueryOrder, Select,
@@ -16,7 +19,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::service::social::{self, Relation};
-use crate::service::{catalog, library};
+use crate::service::{catalog, library, messenger};
 
 /// Loader errors must be `Clone`; they surface as internal errors.
 type LoadError = Arc<sea_orm::DbErr>;
@@ -52,6 +55,12 @@ impl UuidKeyed for artist::Model {
 }
 
 impl UuidKeyed for track::Model {
+    fn key(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl UuidKeyed for message::Model {
     fn key(&self) -> Uuid {
         self.id
     }
@@ -120,6 +129,37 @@ impl ChildRows for room_queue_item::Entity {
         select
             .order_by_asc(room_queue_item::Column::Position)
             .order_by_asc(room_queue_item::Column::Id)
+    }
+}
+
+impl ChildRows for conversation_member::Entity {
+    fn parent_column() -> Self::Column {
+        conversation_member::Column::ConversationId
+    }
+    fn parent(row: &conversation_member::Model) -> Uuid {
+        row.conversation_id
+    }
+    /// In the order they joined.
+    fn in_order(select: Select<Self>) -> Select<Self> {
+        select
+            .order_by_asc(conversation_member::Column::JoinedAt)
+            .order_by_asc(conversation_member::Column::UserId)
+    }
+}
+
+impl ChildRows for attachment::Entity {
+    fn parent_column() -> Self::Column {
+        attachment::Column::MessageId
+    }
+    /// Only sent attachments are loaded by message (unsent ones have no parent to match).
+    fn parent(row: &attachment::Model) -> Uuid {
+        row.message_id.unwrap_or_default()
+    }
+    /// In the message's order.
+    fn in_order(select: Select<Self>) -> Select<Self> {
+        select
+            .order_by_asc(attachment::Column::Position)
+            .order_by_asc(attachment::Column::Id)
     }
 }
 
@@ -257,6 +297,40 @@ impl Loader<(Uuid, u64, u64)> for ArtistTracksLoader {
     }
 }
 
+/// The newest message of each conversation.
+pub struct LastMessageLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for LastMessageLoader {
+    type Value = message::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, message::Model>, LoadError> {
+        Ok(messenger::messages::last_messages(&self.0, keys).await?)
+    }
+}
+
+/// A viewer's unread messages in a conversation, keyed `(viewer, conversation)`.
+pub struct UnreadLoader(pub DatabaseConnection);
+
+impl Loader<(Uuid, Uuid)> for UnreadLoader {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), u64>, LoadError> {
+        let mut out = HashMap::new();
+        for (viewer, conversations) in grouped(keys.iter().copied()) {
+            let counts =
+                messenger::messages::unread_counts(&self.0, viewer, &conversations).await?;
+            out.extend(
+                conversations
+                    .into_iter()
+                    .map(|c| ((viewer, c), counts.get(&c).copied().unwrap_or(0))),
+            );
+        }
+        Ok(out)
+    }
+}
+
 /// Registers every loader as schema data.
 pub fn register<Q, M, S>(
     builder: async_graphql::SchemaBuilder<Q, M, S>,
@@ -291,6 +365,20 @@ pub fn register<Q, M, S>(
             tokio::spawn,
         ))
         .data(DataLoader::new(RoomPlaybackRows(db.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            ById::<message::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ByParent::<conversation_member::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ByParent::<attachment::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(LastMessageLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(UnreadLoader(db.clone()), tokio::spawn))
 }
 
 fn loader<'a, L: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a DataLoader<L>> {
@@ -392,4 +480,54 @@ pub async fn playback(ctx: &Context<'_>, room_id: Uuid) -> AppResult<room_playba
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::not_found("Room not found"))
+}
+
+pub async fn message(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<message::Model>> {
+    loader::<ById<message::Entity>>(ctx)?
+        .load_one(id)
+        .await
+        .map_err(internal)
+}
+
+/// A conversation's members in the order they joined.
+pub async fn conversation_members(
+    ctx: &Context<'_>,
+    conversation_id: Uuid,
+) -> AppResult<Vec<conversation_member::Model>> {
+    Ok(loader::<ByParent<conversation_member::Entity>>(ctx)?
+        .load_one(conversation_id)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default())
+}
+
+/// A sent message's attachments in order.
+pub async fn attachments(ctx: &Context<'_>, message_id: Uuid) -> AppResult<Vec<attachment::Model>> {
+    Ok(loader::<ByParent<attachment::Entity>>(ctx)?
+        .load_one(message_id)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default())
+}
+
+pub async fn last_message(
+    ctx: &Context<'_>,
+    conversation_id: Uuid,
+) -> AppResult<Option<message::Model>> {
+    loader::<LastMessageLoader>(ctx)?
+        .load_one(conversation_id)
+        .await
+        .map_err(internal)
+}
+
+pub async fn unread_count(
+    ctx: &Context<'_>,
+    viewer: Uuid,
+    conversation_id: Uuid,
+) -> AppResult<u64> {
+    Ok(loader::<UnreadLoader>(ctx)?
+        .load_one((viewer, conversation_id))
+        .await
+        .map_err(internal)?
+        .unwrap_or(0))
 }

@@ -7,6 +7,7 @@ mod connection;
 mod context;
 mod library;
 mod loaders;
+mod messenger;
 mod player;
 mod query_limits;
 mod rooms;
@@ -31,6 +32,7 @@ pub struct QueryRoot(
     library::LibraryQuery,
     rooms::RoomQuery,
     rooms::chat::ChatQuery,
+    messenger::MessengerQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,6 +48,7 @@ pub struct MutationRoot(
     rooms::RoomMutation,
     rooms::playback::RoomPlaybackMutation,
     rooms::chat::ChatMutation,
+    messenger::MessengerMutation,
 );
 
 #[derive(MergedSubscription, Default)]

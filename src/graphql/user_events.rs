@@ -6,6 +6,11 @@ use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
 use crate::graphql::accounts::user::User;
+use crate::graphql::messenger::events::{
+    ConversationRead, ConversationTyping, ConversationUpdated, MessageDeleted, MessageEdited,
+    MessagePosted,
+};
+use crate::graphql::messenger::types::Conversation;
 use crate::graphql::player::PlaybackState;
 use crate::graphql::rooms::Room;
 use crate::graphql::social::FriendRequest;
@@ -124,6 +129,12 @@ pub enum UserEvent {
     MyPlaybackChanged(MyPlaybackChanged),
     RoomInvite(Box<RoomInvite>),
     SignalReceived(Box<SignalReceived>),
+    MessagePosted(Box<MessagePosted>),
+    MessageEdited(Box<MessageEdited>),
+    MessageDeleted(MessageDeleted),
+    ConversationRead(ConversationRead),
+    ConversationTyping(ConversationTyping),
+    ConversationUpdated(Box<ConversationUpdated>),
 }
 
 impl UserEvent {
@@ -192,6 +203,58 @@ impl UserEvent {
                 room_id: *room_id,
                 from: User::new(from.clone()),
                 signal: async_graphql::Json(signal.clone()),
+                server_time_ms: ms(at),
+            })),
+            DomainEvent::MessagePosted { message, at } => {
+                Self::MessagePosted(Box::new(MessagePosted {
+                    message: message.clone().into(),
+                    server_time_ms: ms(at),
+                }))
+            }
+            DomainEvent::MessageEdited { message, at } => {
+                Self::MessageEdited(Box::new(MessageEdited {
+                    message: message.clone().into(),
+                    server_time_ms: ms(at),
+                }))
+            }
+            DomainEvent::MessageDeleted {
+                conversation_id,
+                message_id,
+                at,
+            } => Self::MessageDeleted(MessageDeleted {
+                conversation_id: *conversation_id,
+                message_id: *message_id,
+                server_time_ms: ms(at),
+            }),
+            DomainEvent::ConversationRead {
+                conversation_id,
+                user_id,
+                last_read_message_id,
+                at,
+            } => Self::ConversationRead(ConversationRead {
+                conversation_id: *conversation_id,
+                user_id: *user_id,
+                last_read_message_id: *last_read_message_id,
+                server_time_ms: ms(at),
+            }),
+            DomainEvent::ConversationTyping {
+                conversation_id,
+                user_id,
+                is_typing,
+                at,
+            } => Self::ConversationTyping(ConversationTyping {
+                conversation_id: *conversation_id,
+                user_id: *user_id,
+                is_typing: *is_typing,
+                server_time_ms: ms(at),
+            }),
+            DomainEvent::ConversationUpdated {
+                conversation,
+                deleted,
+                at,
+            } => Self::ConversationUpdated(Box::new(ConversationUpdated {
+                conversation: Conversation(conversation.clone()),
+                deleted: *deleted,
                 server_time_ms: ms(at),
             })),
         }

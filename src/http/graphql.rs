@@ -180,6 +180,10 @@ async fn post_multipart(
     let limits = upload::Limits {
         operations_bytes: state.app.config.body_limit_bytes as u64,
         file_bytes: state.app.config.media.max_upload_bytes,
+        file_bytes_by_field: vec![(
+            "uploadAttachment",
+            state.app.config.messenger.max_attachment_bytes,
+        )],
     };
     match upload::receive(
         body,

@@ -1,6 +1,6 @@
 //! The axum router, one file per route: `/graphql` (HTTP in [`graphql`], WebSocket in [`ws`],
 //! multipart uploads in [`upload`]), `/graphiql`, `/stream/{trackId}` and its `/metadata`
-//! ([`stream`]), `/auth/google` and its callback ([`google`]), `/health` and `/ready`
+//! ([`stream`]), `/attachments/{id}` ([`attachments`]), `/auth/google` and its callback ([`google`]), `/health` and `/ready`
 //! ([`health`]), `/metrics`, and the web client as the fallback for every other path
 //! ([`web`]); and the cross-cutting layers (request ids, tracing, CORS, compression, the client
 //! address and per-client limit in [`rate_limit`], the body limit).
@@ -11,6 +11,7 @@
 //! the origin list alone; cross-origin requests carry no cookies (credentials are not allowed),
 //! only the bearer token a client chose to send.
 
+mod attachments;
 mod google;
 mod graphql;
 mod health;
@@ -27,7 +28,10 @@ use std::time::Duration;
 use axum::{
     Router,
     extract::FromRef,
-    http::{HeaderName, HeaderValue, Method, Request, header},
+    http::{
+        Extensions, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Version,
+        header,
+    },
     response::Response,
     routing::get,
 };
@@ -68,14 +72,13 @@ impl FromRef<HttpState> for AppState {
 pub fn router(app: AppState, schema: AppSchema) -> Router {
     let cors = cors(&app.config.cors_origins);
     // JSON bodies are held to BODY_LIMIT_BYTES by the GraphQL handler; this outer limit only
-    // has to let a multipart upload of MAX_UPLOAD_BYTES (plus its operations) through.
+    // has to let a multipart upload of its largest files (plus its operations) through.
     let body_limit = app
         .config
         .body_limit_bytes
         .saturating_mul(2)
         .saturating_add(
-            usize::try_from(app.config.media.max_upload_bytes).unwrap_or(usize::MAX)
-                * upload::MAX_FILES,
+            usize::try_from(largest_file(&app)).unwrap_or(usize::MAX) * upload::MAX_FILES,
         );
     let state = HttpState { app, schema };
 
@@ -96,11 +99,14 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
             CompressionLayer::new()
                 .gzip(true)
                 .br(true)
-                // Audio is already compressed, and compressing it breaks byte ranges (multipart ones too).
+                // Audio and video are already compressed, and compressing a file served by byte
+                // ranges would break its ranges (multipart ones too).
                 .compress_when(
                     DefaultPredicate::new()
                         .and(NotForContentType::const_new("audio/"))
-                        .and(NotForContentType::const_new("multipart/byteranges")),
+                        .and(NotForContentType::const_new("video/"))
+                        .and(NotForContentType::const_new("multipart/byteranges"))
+                        .and(not_ranged as fn(StatusCode, Version, &HeaderMap, &Extensions) -> bool),
                 ),
         )
         // The client address and the general per-client limit, for every route.
@@ -115,6 +121,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/stream/{track_id}", get(stream::audio))
         .route("/stream/{track_id}/metadata", get(stream::metadata))
+        .route("/attachments/{attachment_id}", get(attachments::attachment))
         .route_layer(axum::middleware::map_response(vary_on_authorization));
 
     Router::new()
@@ -129,6 +136,22 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .fallback(web::fallback)
         .with_state(state)
         .layer(layers)
+}
+
+/// The largest file one multipart upload may carry: an audio track or an attachment.
+fn largest_file(app: &AppState) -> u64 {
+    app.config
+        .media
+        .max_upload_bytes
+        .max(app.config.messenger.max_attachment_bytes)
+}
+
+/// Responses served by byte ranges (`Accept-Ranges: bytes`) are never compressed: a compressed
+/// body has no byte positions to range over.
+fn not_ranged(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    headers
+        .get(header::ACCEPT_RANGES)
+        .is_none_or(|v| v != "bytes")
 }
 
 fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
@@ -147,6 +170,7 @@ fn cors(origins: &Option<Vec<String>>) -> CorsLayer {
             header::CONTENT_LENGTH,
             header::ETAG,
             header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
         ])
         .max_age(Duration::from_secs(600))
 }

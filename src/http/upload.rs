@@ -5,13 +5,21 @@
 //! files per request.
 //!
 //! Files are streamed to `MEDIA_DIR/.incoming/` chunk by chunk, counting bytes as they come, so
-//! an upload is never held in memory and one past `MAX_UPLOAD_BYTES` is stopped at the limit
-//! with `BAD_USER_INPUT` on `file`. Staged files that no resolver installs are removed when the
-//! request ends.
+//! an upload is never held in memory and one past its limit is stopped there with
+//! `BAD_USER_INPUT` on `file` (HTTP 413). The limit of a file is that of the mutation field its
+//! variable is passed to (`MAX_ATTACHMENT_BYTES` for `uploadAttachment`), else
+//! `MAX_UPLOAD_BYTES`. Staged files that no resolver installs are removed when the request
+//! ends.
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Request as GqlRequest, UploadValue};
+use async_graphql::{
+    Request as GqlRequest, UploadValue,
+    parser::{
+        parse_query,
+        types::{DocumentOperations, Selection},
+    },
+};
 use axum::{body::Body, http::StatusCode};
 use multer::{Constraints, Multipart, SizeLimit};
 use tokio::io::AsyncWriteExt;
@@ -38,7 +46,63 @@ impl From<multer::Error> for Refusal {
 
 pub struct Limits {
     pub operations_bytes: u64,
+    /// Files passed to any field not listed in `file_bytes_by_field`.
     pub file_bytes: u64,
+    /// Root fields whose files have a limit of their own.
+    pub file_bytes_by_field: Vec<(&'static str, u64)>,
+}
+
+impl Limits {
+    fn largest(&self) -> u64 {
+        self.file_bytes_by_field
+            .iter()
+            .map(|(_, limit)| *limit)
+            .fold(self.file_bytes, u64::max)
+    }
+
+    /// The limit of each variable that a field of `file_bytes_by_field` takes as an argument in
+    /// the request's operation (the smallest, when several do).
+    fn by_variable(&self, request: &GqlRequest) -> HashMap<String, u64> {
+        let mut found = HashMap::new();
+        let Ok(document) = parse_query(&request.query) else {
+            return found;
+        };
+        let operation = match (&document.operations, request.operation_name.as_deref()) {
+            (DocumentOperations::Single(op), _) => Some(op),
+            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+            (DocumentOperations::Multiple(_), None) => None,
+        };
+        let Some(operation) = operation else {
+            return found;
+        };
+        for item in &operation.node.selection_set.node.items {
+            let Selection::Field(field) = &item.node else {
+                continue;
+            };
+            let name = field.node.name.node.as_str();
+            let Some((_, limit)) = self.file_bytes_by_field.iter().find(|(f, _)| *f == name) else {
+                continue;
+            };
+            let mut variables = Vec::new();
+            for (_, value) in &field.node.arguments {
+                // Substituting each variable visits them all, however deeply nested.
+                let _ = value.node.clone().into_const_with(|name| {
+                    variables.push(name.to_string());
+                    Ok::<_, std::convert::Infallible>(async_graphql::Value::Null)
+                });
+            }
+            for variable in variables {
+                let entry = found.entry(variable).or_insert(*limit);
+                *entry = (*entry).min(*limit);
+            }
+        }
+        found
+    }
+}
+
+/// The variable a `map` path names: `variables.file.0` → `file`.
+fn variable_of(path: &str) -> Option<&str> {
+    path.strip_prefix("variables.")?.split('.').next()
 }
 
 /// Reads a multipart request, staging its files; `parse` turns the `operations` JSON into a
@@ -57,13 +121,15 @@ pub async fn receive(
             .whole_stream(
                 limits.operations_bytes
                     + 64 * 1024
-                    + limits.file_bytes * MAX_FILES as u64
+                    + limits.largest() * MAX_FILES as u64
                     + 64 * 1024,
             ),
     );
     let mut multipart = Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
     let mut request: Option<GqlRequest> = None;
     let mut map: Option<HashMap<String, Vec<String>>> = None;
+    // Each file key's byte limit, known once `map` has arrived.
+    let mut file_limits: HashMap<String, u64> = HashMap::new();
     let mut files: HashMap<String, Arc<StagedUpload>> = HashMap::new();
     // Anything staged so far is removed if we bail out early.
     let mut cleanup = StagedUploads::default();
@@ -112,6 +178,19 @@ pub async fn receive(
                         ),
                     ));
                 }
+                let by_variable = request
+                    .as_ref()
+                    .map(|r| limits.by_variable(r))
+                    .unwrap_or_default();
+                for (key, paths) in &parsed {
+                    let limit = paths
+                        .iter()
+                        .filter_map(|p| variable_of(p).and_then(|v| by_variable.get(v)))
+                        .copied()
+                        .min()
+                        .unwrap_or(limits.file_bytes);
+                    file_limits.insert(key.clone(), limit);
+                }
                 map = Some(parsed);
             }
             _ => {
@@ -138,13 +217,14 @@ pub async fn receive(
                     content_type,
                 });
                 cleanup.push(staged.clone());
+                let limit = file_limits.get(&name).copied().unwrap_or(limits.file_bytes);
                 let mut size = 0u64;
                 while let Some(chunk) = field.chunk().await? {
                     size += chunk.len() as u64;
-                    if size > limits.file_bytes {
+                    if size > limit {
                         return Err(Refusal::App(
                             StatusCode::PAYLOAD_TOO_LARGE,
-                            too_large(limits.file_bytes),
+                            too_large(limit),
                         ));
                     }
                     file.write_all(&chunk)
@@ -223,5 +303,32 @@ fn human_size(bytes: u64) -> String {
         format!("{:.1} KB", bytes as f64 / 1024.0)
     } else {
         format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_takes_the_limit_of_the_field_its_variable_goes_to() {
+        let limits = Limits {
+            operations_bytes: 1000,
+            file_bytes: 50,
+            file_bytes_by_field: vec![("uploadAttachment", 25)],
+        };
+        assert_eq!(limits.largest(), 50);
+        let request = GqlRequest::new(
+            "mutation($a: Upload!, $t: Upload!, $i: UploadTrackInput!) {
+               uploadAttachment(file: $a) { id } uploadTrack(input: $i, file: $t) { id } }",
+        );
+        let found = limits.by_variable(&request);
+        assert_eq!(found.get("a"), Some(&25));
+        assert_eq!(found.get("t"), None, "the default applies");
+        assert_eq!(variable_of("variables.a"), Some("a"));
+        assert_eq!(variable_of("variables.files.0"), Some("files"));
+        assert_eq!(variable_of("query"), None);
+        let unparsable = limits.by_variable(&GqlRequest::new("mutation {"));
+        assert!(unparsable.is_empty());
     }
 }

@@ -1,10 +1,12 @@
-//! Audio: where files live, what they are, and how their bytes are served (ranges, validators).
+//! Audio and attachments: where files live, what they are, and how their bytes are served
+//! (ranges, validators).
 
 mod mp4_edit;
 pub mod probe;
 pub mod prober;
 pub mod range;
 pub mod serve;
+pub mod sniff;
 pub mod storage;
 
 pub use prober::Prober;

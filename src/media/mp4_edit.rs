@@ -1,4 +1,5 @@
-//! The playable length of an MP4/M4A file from its edit list (`moov/trak/edts/elst`).
+//! The playable length of an MP4/M4A file from its edit list (`moov/trak/edts/elst`), and the
+//! movie's declared length (`moov/mvhd`), which is what an attachment's duration is read from.
 //!
 //! AAC encoders put priming samples (usually 1024) before the audio and say so in the edit
 //! list; symphonia does not read it, so its frame count is ~23 ms long. The edit list's segment
@@ -23,6 +24,37 @@ pub fn edited_duration_ms(path: &Path) -> Option<i64> {
     let total = read_elst_duration(&mut file, elst.0, elst.1)?;
     (timescale > 0 && total > 0)
         .then(|| (total as f64 * 1000.0 / f64::from(timescale)).round() as i64)
+}
+
+/// The movie's duration from its header (`mvhd`), in milliseconds: one read, no demuxing.
+pub fn movie_duration_ms(path: &Path) -> Option<i64> {
+    let mut file = File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let moov = find_child(&mut file, 0, len, b"moov")?;
+    let mvhd = find_child(&mut file, moov.0, moov.1, b"mvhd")?;
+    file.seek(SeekFrom::Start(mvhd.0)).ok()?;
+    let mut version = [0u8; 4];
+    file.read_exact(&mut version).ok()?;
+    let (timescale, duration) = if version[0] == 1 {
+        // creation(8) modification(8) timescale(4) duration(8)
+        let mut body = [0u8; 28];
+        file.read_exact(&mut body).ok()?;
+        (
+            u32::from_be_bytes(body[16..20].try_into().ok()?),
+            u64::from_be_bytes(body[20..28].try_into().ok()?),
+        )
+    } else {
+        // creation(4) modification(4) timescale(4) duration(4)
+        let mut body = [0u8; 16];
+        file.read_exact(&mut body).ok()?;
+        (
+            u32::from_be_bytes(body[8..12].try_into().ok()?),
+            u64::from(u32::from_be_bytes(body[12..16].try_into().ok()?)),
+        )
+    };
+    // All ones means "unknown".
+    (timescale > 0 && duration > 0 && duration != u64::from(u32::MAX) && duration != u64::MAX)
+        .then(|| (duration as f64 * 1000.0 / f64::from(timescale)).round() as i64)
 }
 
 /// `(payload start, payload end)` of the first child box named `name` within `[start, end)`.
@@ -110,5 +142,9 @@ mod tests {
         assert_eq!(edited_duration_ms(&path), Some(3000));
         let flac = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio/tone.flac");
         assert_eq!(edited_duration_ms(&flac), None);
+        // The header counts the 1024 priming samples the edit list leaves out.
+        let movie = movie_duration_ms(&path).expect("mvhd");
+        assert!((3000..=3050).contains(&movie), "{movie}");
+        assert_eq!(movie_duration_ms(&flac), None);
     }
 }

@@ -1,5 +1,6 @@
 //! The media directory: one file per track, named by the track's id (never by anything a client
-//! sent), plus two working folders on the same file system so that moves are atomic renames:
+//! sent), attachments likewise in `attachments/`, plus two working folders on the same file
+//! system so that moves are atomic renames:
 //!
 //! - `.incoming/`: uploads being received and probed; leftovers swept at start-up.
 //! - `.trash/`: files of tracks being deleted, until the deleting transaction commits; leftovers
@@ -16,6 +17,7 @@ use uuid::Uuid;
 #[derive(Clone, Debug)]
 pub struct MediaStore {
     root: PathBuf,
+    attachments: PathBuf,
     incoming: PathBuf,
     trash: PathBuf,
     /// Content types of stored files, so a ranged request (an `<audio>` element makes many)
@@ -32,11 +34,17 @@ impl MediaStore {
     pub fn open(root: &Path) -> io::Result<Self> {
         let store = Self {
             root: root.to_path_buf(),
+            attachments: root.join("attachments"),
             incoming: root.join(".incoming"),
             trash: root.join(".trash"),
             mime_types: Default::default(),
         };
-        for dir in [&store.root, &store.incoming, &store.trash] {
+        for dir in [
+            &store.root,
+            &store.attachments,
+            &store.incoming,
+            &store.trash,
+        ] {
             std::fs::create_dir_all(dir)?;
         }
         for dir in [&store.incoming, &store.trash] {
@@ -107,6 +115,25 @@ impl MediaStore {
     /// Puts a retired file back (the delete did not commit).
     pub async fn restore(&self, retired: &Path, track_id: Uuid) -> io::Result<()> {
         fs::rename(retired, self.path_of(track_id)).await
+    }
+
+    /// Where an attachment's bytes live.
+    pub fn attachment_path(&self, attachment_id: Uuid) -> PathBuf {
+        self.attachments.join(attachment_id.simple().to_string())
+    }
+
+    /// Moves a staged, sniffed file to its place as an attachment's bytes.
+    pub async fn install_attachment(&self, staged: &Path, attachment_id: Uuid) -> io::Result<()> {
+        fs::rename(staged, self.attachment_path(attachment_id)).await
+    }
+
+    /// Removes the files of attachments whose rows are gone, logging (not failing on) errors.
+    pub async fn remove_attachments(&self, attachment_ids: &[Uuid]) {
+        for id in attachment_ids {
+            if let Err(e) = Self::remove(&self.attachment_path(*id)).await {
+                tracing::warn!(attachment_id = %id, "removing an attachment's file: {e}");
+            }
+        }
     }
 
     /// Removes a file, ignoring one that is already gone.

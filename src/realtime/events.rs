@@ -62,4 +62,48 @@ pub enum UserEvent {
         signal: serde_json::Value,
         at: DateTime<Utc>,
     },
+    /// A message was posted in one of the user's conversations (by anyone, the user included).
+    MessagePosted {
+        message: ConversationMessage,
+        at: DateTime<Utc>,
+    },
+    /// A message of one of the user's conversations was edited.
+    MessageEdited {
+        message: ConversationMessage,
+        at: DateTime<Utc>,
+    },
+    /// A message of one of the user's conversations was deleted.
+    MessageDeleted {
+        conversation_id: Uuid,
+        message_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    /// A member of one of the user's conversations moved their read marker.
+    ConversationRead {
+        conversation_id: Uuid,
+        user_id: Uuid,
+        last_read_message_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    /// A member of one of the user's conversations started or stopped typing.
+    ConversationTyping {
+        conversation_id: Uuid,
+        user_id: Uuid,
+        is_typing: bool,
+        at: DateTime<Utc>,
+    },
+    /// A conversation was created, or its members or title changed; also to members who were
+    /// added or left. `deleted` when its last member left.
+    ConversationUpdated {
+        conversation: entity::conversation::Model,
+        deleted: bool,
+        at: DateTime<Utc>,
+    },
+}
+
+/// A conversation's message as it travels in events: the row and its attachments in order.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConversationMessage {
+    pub message: entity::message::Model,
+    pub attachments: Vec<entity::attachment::Model>,
 }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod library;
+pub mod messenger;
 pub mod paging;
 pub mod player;
 pub mod rooms;

@@ -13,6 +13,7 @@ mod federated;
 mod http_protocol;
 mod instances;
 mod library;
+mod messenger;
 mod player;
 mod presence;
 mod query_limits;

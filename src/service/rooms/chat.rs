@@ -20,7 +20,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use crate::realtime::{Event, RoomEvent, Topic, UserEvent};
+use crate::realtime::{Event, RoomEvent, Topic, UserEvent, typing};
 use crate::service::rooms;
 use crate::state::AppState;
 
@@ -270,25 +270,20 @@ pub async fn set_typing(
     is_typing: bool,
 ) -> AppResult<bool> {
     rooms::require_member(state, user_id, room_id).await?;
-    let typing = &state.rooms.typing;
     if !is_typing {
-        if typing.stop(room_id, user_id) {
+        if state.rooms.typing.stop(room_id, user_id) {
             announce_typing(state, room_id, user_id, false);
         }
         return Ok(false);
     }
-    let (started, generation) = typing.start(room_id, user_id);
-    if started {
-        announce_typing(state, room_id, user_id, true);
-    }
-    let ttl = state.config.rooms.typing_ttl;
-    let state = state.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(ttl).await;
-        if state.rooms.typing.expire(room_id, user_id, generation) {
-            announce_typing(&state, room_id, user_id, false);
-        }
-    });
+    typing::keep_typing(
+        state,
+        |s| &s.rooms.typing,
+        room_id,
+        user_id,
+        state.config.rooms.typing_ttl,
+        announce_typing,
+    );
     Ok(true)
 }
 

@@ -288,7 +288,7 @@ pub async fn close(state: &AppState, user_id: Uuid, room_id: Uuid) -> AppResult<
 /// After a room closed: stop its timer, forget typing, tell subscribers.
 pub(crate) fn closed(state: &AppState, room_id: Uuid) {
     state.rooms.timers.cancel(room_id);
-    state.rooms.typing.clear_room(room_id);
+    state.rooms.typing.clear_place(room_id);
     publish(state, room_id, RoomEvent::RoomClosed);
 }
 
