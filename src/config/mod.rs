@@ -365,6 +365,22 @@ mod tests {
             ("EMAIL_FEATURES", "off"),
         ]);
         assert!(Config::load(&src(&ok)).is_ok());
+
+        // With mail on, production also needs the SMTP server, a sender and the public address
+        // that mailed links point at.
+        let mut mail = ok.clone();
+        mail.retain(|(k, _)| *k != "EMAIL_FEATURES");
+        let err = Config::load(&src(&mail)).unwrap_err().to_string();
+        assert!(err.contains("PUBLIC_URL"), "{err}");
+        mail.push(("PUBLIC_URL", "https://soundroom.example"));
+        let err = Config::load(&src(&mail)).unwrap_err().to_string();
+        assert!(err.contains("SMTP_URL"), "{err}");
+        mail.push(("SMTP_URL", "smtp://mail.example:587?tls=required"));
+        let err = Config::load(&src(&mail)).unwrap_err().to_string();
+        assert!(err.contains("MAIL_FROM"), "{err}");
+        mail.push(("MAIL_FROM", "Soundroom <no-reply@example.com>"));
+        let config = Config::load(&src(&mail)).expect("mail config");
+        assert_eq!(config.security.frontend_url, "https://soundroom.example");
     }
 
     #[test]

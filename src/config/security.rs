@@ -175,6 +175,15 @@ impl SecurityConfig {
             None if app_env == AppEnv::Production && oidc.is_some() => {
                 bail!("PUBLIC_URL: required in production when GOOGLE_CLIENT_ID is set")
             }
+            // Mailed links point at FRONTEND_URL, which defaults to this.
+            None if app_env == AppEnv::Production
+                && src.get("FRONTEND_URL").is_none()
+                && super::mail::features_on(src)? =>
+            {
+                bail!(
+                    "PUBLIC_URL: required in production while EMAIL_FEATURES=on (mailed links point at FRONTEND_URL, which defaults to it)"
+                )
+            }
             None => format!(
                 "http://{}:{}",
                 src.get("HOST").unwrap_or_else(|| "127.0.0.1".into()),
