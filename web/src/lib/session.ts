@@ -77,7 +77,6 @@ function read(): Session | null {
 }
 
 function publish(next: Session | null, store: boolean) {
-  const userChanged = current?.user.id !== next?.user.id;
   current = next;
   if (store) {
     if (next) localStorage.setItem(KEY, JSON.stringify(next));
@@ -85,7 +84,6 @@ function publish(next: Session | null, store: boolean) {
   }
   schedule();
   for (const l of listeners) l(next);
-  if (userChanged) window.dispatchEvent(new CustomEvent("soundroom:user"));
 }
 
 /** When the access token should be replaced: a minute before it expires, or at three quarters
