@@ -27,6 +27,7 @@ export type AuthPayload = {
   user: SessionUser;
 };
 
+// GraphiQL (src/graphiql/main.tsx) reads the access token under this key too.
 const KEY = "soundroom.session";
 
 const REFRESH = gql`
