@@ -9,7 +9,6 @@ import { getOperationAST, parse } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { getSession } from "../lib/session";
 
 type Fetcher = GraphiQLProps["fetcher"];
 
@@ -69,8 +68,17 @@ const fetcher: Fetcher = async (params, opts) => {
   return response.json();
 };
 
-// Signed in to the web client in this browser: start with that session's access token.
-const session = getSession();
+// Signed in to the web client in this browser: start with that session's access token (read
+// from the client's storage directly, so that this page shares no code with the client but
+// React, and a change to the client leaves GraphiQL's files as they are).
+const session = (() => {
+  try {
+    const s = JSON.parse(localStorage.getItem("soundroom.session") ?? "null") as { accessToken?: unknown } | null;
+    return typeof s?.accessToken === "string" ? { accessToken: s.accessToken } : null;
+  } catch {
+    return null;
+  }
+})();
 const defaultHeaders = session
   ? JSON.stringify({ authorization: `Bearer ${session.accessToken}` }, null, 2)
   : undefined;

@@ -13,15 +13,6 @@ import { freshAccessToken, getSession, needsRefresh, refresh } from "./session";
 
 export type Connection = { client: Client; ws: WsClient; dispose: () => void };
 
-type ConnectionListener = (state: "connected" | "reconnected" | "closed", code?: number) => void;
-const connectionListeners = new Set<ConnectionListener>();
-
-/** Told when the WebSocket connects, reconnects after a drop, or closes. */
-export function onConnection(listener: ConnectionListener): () => void {
-  connectionListeners.add(listener);
-  return () => connectionListeners.delete(listener);
-}
-
 /** Counters the browser tests read (and a curious user may, from the console). */
 export const connectionStats = { connects: 0, reconnects: 0, lastCloseCode: 0 };
 
@@ -63,12 +54,9 @@ export function connect(): Connection {
       connected: (_socket, _payload, wasRetry) => {
         connectionStats.connects += 1;
         if (wasRetry) connectionStats.reconnects += 1;
-        for (const l of connectionListeners) l(wasRetry ? "reconnected" : "connected");
       },
       closed: (event) => {
-        const code = (event as CloseEvent | undefined)?.code ?? 0;
-        connectionStats.lastCloseCode = code;
-        for (const l of connectionListeners) l("closed", code);
+        connectionStats.lastCloseCode = (event as CloseEvent | undefined)?.code ?? 0;
       },
     },
   });

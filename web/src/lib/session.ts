@@ -27,6 +27,7 @@ export type AuthPayload = {
   user: SessionUser;
 };
 
+// GraphiQL (src/graphiql/main.tsx) reads the access token under this key too.
 const KEY = "soundroom.session";
 
 const REFRESH = gql`
@@ -77,7 +78,6 @@ function read(): Session | null {
 }
 
 function publish(next: Session | null, store: boolean) {
-  const userChanged = current?.user.id !== next?.user.id;
   current = next;
   if (store) {
     if (next) localStorage.setItem(KEY, JSON.stringify(next));
@@ -85,7 +85,6 @@ function publish(next: Session | null, store: boolean) {
   }
   schedule();
   for (const l of listeners) l(next);
-  if (userChanged) window.dispatchEvent(new CustomEvent("soundroom:user"));
 }
 
 /** When the access token should be replaced: a minute before it expires, or at three quarters
