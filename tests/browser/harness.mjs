@@ -46,12 +46,14 @@ async function waitHealthy(base, child) {
   throw new Error(`${base} did not become healthy`);
 }
 
-/** The server under test: `{ base, stop }`. */
-export async function startServer() {
-  if (process.env.SOUNDROOM_URL) {
+/** The server under test: `{ base, dataDir, stop }`. With `own`, a server of the test's own
+ * (never the one SOUNDROOM_URL names), started with `env` added to its settings; `dataDir` is
+ * its data directory (null for a server the test did not start). */
+export async function startServer({ own = false, env = {} } = {}) {
+  if (process.env.SOUNDROOM_URL && !own) {
     const base = process.env.SOUNDROOM_URL.replace(/\/+$/, "");
     await waitHealthy(base);
-    return { base, stop: async () => {} };
+    return { base, dataDir: null, stop: async () => {} };
   }
   const bin = process.env.SOUNDROOM_BIN ?? join(repo, "target", "debug", "soundroom");
   const dataDir = mkdtempSync(join(tmpdir(), "soundroom-browser-"));
@@ -64,6 +66,7 @@ export async function startServer() {
       PORT: String(port),
       RUST_LOG: "warn",
       ACCESS_TOKEN_TTL_SECS: String(ACCESS_TOKEN_TTL_SECS),
+      ...env,
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -71,6 +74,7 @@ export async function startServer() {
   await waitHealthy(base, child);
   return {
     base,
+    dataDir,
     stop: async () => {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));

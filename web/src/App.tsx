@@ -3,9 +3,12 @@ import { Provider } from "urql";
 import { connect, type Connection } from "./lib/client";
 import { Link, navigate, usePath } from "./lib/router";
 import { getSession, onSession, signOut, type Session } from "./lib/session";
+import { Account } from "./pages/Account";
 import { AuthCallback } from "./pages/AuthCallback";
+import { EmailLink } from "./pages/EmailLink";
 import { Friends } from "./pages/Friends";
 import { Library } from "./pages/Library";
+import { ResetPassword } from "./pages/ResetPassword";
 import { RoomPage } from "./pages/Room";
 import { Rooms } from "./pages/Rooms";
 import { SignIn } from "./pages/SignIn";
@@ -40,6 +43,7 @@ export function App() {
               <Link href="/">Rooms</Link>
               <Link href="/library">Library</Link>
               <Link href="/friends">Friends</Link>
+              <Link href="/account">Account</Link>
             </>
           )}
           <a href="/graphiql">GraphiQL</a>
@@ -59,10 +63,24 @@ export function App() {
         </nav>
       </header>
       <main>
-        <Page key={path}>{session ? route(path) : <SignIn />}</Page>
+        <Page key={path}>{mailedLink(path) ?? (session ? route(path) : <SignIn />)}</Page>
       </main>
     </Provider>
   );
+}
+
+/** The pages mailed links open: they work signed in or not. */
+function mailedLink(path: string): ReactNode | null {
+  switch (path.replace(/\/+$/, "")) {
+    case "/verify-email":
+      return <EmailLink kind="verify" />;
+    case "/confirm-email":
+      return <EmailLink kind="confirm" />;
+    case "/reset-password":
+      return <ResetPassword />;
+    default:
+      return null;
+  }
 }
 
 function route(path: string): ReactNode {
@@ -76,6 +94,8 @@ function route(path: string): ReactNode {
       return <Library />;
     case "/friends":
       return <Friends />;
+    case "/account":
+      return <Account />;
     default:
       return (
         <section>

@@ -403,3 +403,68 @@ export const SEARCH_TRACKS = gql`
   }
   ${TRACK}
 `;
+
+// Accounts by email: the pages mailed links open, and the account page.
+
+export const VERIFY_EMAIL = gql`
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token) {
+      id
+      email
+      emailVerified
+    }
+  }
+`;
+
+export const CONFIRM_EMAIL_CHANGE = gql`
+  mutation ConfirmEmailChange($token: String!) {
+    confirmEmailChange(token: $token) {
+      id
+      email
+      emailVerified
+    }
+  }
+`;
+
+export const REQUEST_PASSWORD_RESET = gql`
+  mutation RequestPasswordReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`;
+
+export const RESET_PASSWORD = gql`
+  mutation ResetPassword($token: String!, $newPassword: String!, $code: String) {
+    resetPassword(token: $token, newPassword: $newPassword, code: $code) {
+      ...AuthBits
+    }
+  }
+  ${AUTH}
+`;
+
+export const ACCOUNT = gql`
+  query Account {
+    me {
+      id
+      email
+      emailVerified
+    }
+  }
+`;
+
+export const RESEND_VERIFICATION = gql`
+  mutation ResendVerification {
+    resendVerificationEmail
+  }
+`;
+
+export const CHANGE_PASSWORD = gql`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)
+  }
+`;
+
+export const CHANGE_EMAIL = gql`
+  mutation ChangeEmail($newEmail: String!, $password: String!) {
+    changeEmail(newEmail: $newEmail, password: $password)
+  }
+`;

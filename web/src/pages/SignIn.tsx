@@ -1,10 +1,10 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { useMutation } from "urql";
-import { LOGIN, REGISTER, VERIFY_TWO_FACTOR } from "../lib/documents";
+import { LOGIN, REGISTER, REQUEST_PASSWORD_RESET, VERIFY_TWO_FACTOR } from "../lib/documents";
 import { signIn, type AuthPayload } from "../lib/session";
 import { errorText } from "../lib/errors";
 
-type Mode = "signin" | "register" | "twofactor";
+type Mode = "signin" | "register" | "twofactor" | "forgot";
 
 /** Whether the server offers Google sign-in (`GET /auth/providers`). */
 function useGoogleSignIn(): boolean {
@@ -34,7 +34,9 @@ export function SignIn() {
   const [login, runLogin] = useMutation(LOGIN);
   const [register, runRegister] = useMutation(REGISTER);
   const [verify, runVerify] = useMutation(VERIFY_TWO_FACTOR);
-  const busy = login.fetching || register.fetching || verify.fetching;
+  const [reset, runReset] = useMutation(REQUEST_PASSWORD_RESET);
+  const [resetSent, setResetSent] = useState(false);
+  const busy = login.fetching || register.fetching || verify.fetching || reset.fetching;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -49,6 +51,10 @@ export function SignIn() {
         return;
       }
       signIn(result as AuthPayload);
+    } else if (mode === "forgot") {
+      const r = await runReset({ email: email.trim() });
+      if (!r.data?.requestPasswordReset) return setError(errorText(r.error));
+      setResetSent(true);
     } else if (mode === "register") {
       const r = await runRegister({ input: { email, password, username } });
       if (!r.data?.register) return setError(errorText(r.error));
@@ -91,6 +97,46 @@ export function SignIn() {
             }}
           >
             Start over
+          </button>
+        </form>
+      </section>
+    );
+  }
+
+  if (mode === "forgot") {
+    return (
+      <section className="narrow">
+        <h1>Reset your password</h1>
+        <form onSubmit={submit}>
+          <p>Enter your account's email: a link to choose a new password is mailed to it.</p>
+          <label>
+            Email
+            <input
+              type="email"
+              name="email"
+              autoComplete="email"
+              required
+              autoFocus
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          </label>
+          {error && <p role="alert">{error}</p>}
+          {resetSent && (
+            <p role="status">If an account uses that address, a reset link is on its way. It works for one hour.</p>
+          )}
+          <button type="submit" disabled={busy}>
+            Send reset link
+          </button>{" "}
+          <button
+            type="button"
+            onClick={() => {
+              setMode("signin");
+              setResetSent(false);
+              setError(null);
+            }}
+          >
+            Back to sign in
           </button>
         </form>
       </section>
@@ -156,6 +202,15 @@ export function SignIn() {
             </button>{" "}
             <button type="button" onClick={() => setMode("register")}>
               Create account
+            </button>{" "}
+            <button
+              type="button"
+              onClick={() => {
+                setMode("forgot");
+                setError(null);
+              }}
+            >
+              Forgot password?
             </button>
           </>
         )}
