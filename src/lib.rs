@@ -103,7 +103,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db_statements = Arc::new(AtomicU64::new(0));
     let db = db::connect_counted(&config, db_statements.clone()).await?;
     if config.run_migrations {
-        db::migrate(&db).await?;
+        db::migrate(&db, &config).await?;
     }
     let media = MediaStore::open(&config.media.dir)
         .with_context(|| format!("MEDIA_DIR: cannot use {}", config.media.dir.display()))?;

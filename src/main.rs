@@ -73,7 +73,7 @@ async fn serve() -> anyhow::Result<()> {
 async fn migrate() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let conn = db::connect(&config).await?;
-    db::migrate(&conn).await?;
+    db::migrate(&conn, &config).await?;
     tracing::info!("migrations applied");
     Ok(())
 }

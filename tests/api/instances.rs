@@ -265,3 +265,21 @@ async fn messages_not_signed_by_the_deployment_are_dropped() {
         }
     }
 }
+
+/// Two replicas of a deployment start at the same moment on a database nobody migrated yet:
+/// both come up (they take turns at the migrations) and serve the same data.
+#[tokio::test]
+async fn instances_starting_together_on_a_fresh_database_both_come_up() {
+    let config = test_config(&[]);
+    let (a, b) = tokio::join!(
+        TestApp::start(config.clone()),
+        TestApp::start(config.clone())
+    );
+    let ann = a.register("ann-together@example.com", "ann").await;
+    let login = b.login("ann-together@example.com", "correct horse").await;
+    assert_eq!(
+        login["data"]["login"]["user"]["id"],
+        ann.user_id.as_str(),
+        "{login}"
+    );
+}
