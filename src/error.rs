@@ -28,6 +28,8 @@ pub enum AppError {
     TooManyRequests {
         retry_after_secs: u64,
     },
+    /// A resume point older than the server keeps: refetch, then subscribe afresh.
+    CursorExpired(String),
     Internal(anyhow::Error),
 }
 
@@ -84,6 +86,7 @@ impl AppError {
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
             Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
+            Self::CursorExpired(_) => "CURSOR_EXPIRED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -96,6 +99,7 @@ impl AppError {
             Self::BadInput { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::CursorExpired(_) => StatusCode::GONE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,7 +107,10 @@ impl AppError {
     /// The message a client may see: everything but internal errors, which are logged instead.
     pub fn public_message(&self) -> String {
         match self {
-            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) => m.clone(),
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::CursorExpired(m) => m.clone(),
             Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
             Self::TooManyRequests { retry_after_secs } => {
                 format!("Too many requests; retry in {retry_after_secs} s")

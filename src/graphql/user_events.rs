@@ -1,10 +1,13 @@
 //! `userEvents`: the viewer's personal channel (`user:{id}` on the bus), on all their devices.
 
+use std::collections::VecDeque;
+
 use async_graphql::{Context, Object, SimpleObject, Subscription, Union};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
+use crate::error::AppError;
 use crate::graphql::accounts::user::User;
 use crate::graphql::messenger::events::{
     ConversationRead, ConversationTyping, ConversationUpdated, MessageDeleted, MessageEdited,
@@ -15,8 +18,10 @@ use crate::graphql::player::PlaybackState;
 use crate::graphql::rooms::Room;
 use crate::graphql::social::FriendRequest;
 use crate::graphql::{ContextExt, loaders};
-use crate::realtime::bus::Delivery;
-use crate::realtime::{Event, Topic, UserEvent as DomainEvent};
+use crate::realtime::bus::{Delivery, Subscription};
+use crate::realtime::presence::SubscriptionGuard;
+use crate::realtime::resume::{self, Cursor, Logged, ReplayError};
+use crate::realtime::{Event, EventBus, Topic, UserEvent as DomainEvent};
 
 fn ms(at: &DateTime<Utc>) -> f64 {
     at.timestamp_millis() as f64
@@ -25,6 +30,8 @@ fn ms(at: &DateTime<Utc>) -> f64 {
 #[derive(SimpleObject)]
 pub struct ProfileUpdated {
     user: User,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -32,12 +39,16 @@ pub struct ProfileUpdated {
 pub struct SessionStarted {
     /// The new session (refresh-token family).
     session_id: Uuid,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
 #[derive(SimpleObject)]
 pub struct FriendRequestReceived {
     request: FriendRequest,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -45,18 +56,24 @@ pub struct FriendRequestReceived {
 pub struct FriendRequestAccepted {
     /// Who accepted.
     user: User,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
 #[derive(SimpleObject)]
 pub struct FriendRequestCancelled {
     request_id: Uuid,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
 /// The friendship with `user` ended (from either side).
 pub struct FriendRemoved {
     user_id: Uuid,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -69,6 +86,10 @@ impl FriendRemoved {
     async fn user(&self, ctx: &Context<'_>) -> Option<User> {
         loaders::user(ctx, self.user_id).await.ok().map(User::new)
     }
+    /// Where to resume after this event: `userEvents(after:)`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
     async fn server_time_ms(&self) -> f64 {
         self.server_time_ms
     }
@@ -78,6 +99,8 @@ impl FriendRemoved {
 pub struct FriendPresenceChanged {
     user_id: Uuid,
     is_online: bool,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -89,6 +112,10 @@ impl FriendPresenceChanged {
     async fn is_online(&self) -> bool {
         self.is_online
     }
+    /// Where to resume after this event: `userEvents(after:)`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
     async fn server_time_ms(&self) -> f64 {
         self.server_time_ms
     }
@@ -97,6 +124,8 @@ impl FriendPresenceChanged {
 #[derive(SimpleObject)]
 pub struct MyPlaybackChanged {
     playback: PlaybackState,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -105,6 +134,8 @@ pub struct MyPlaybackChanged {
 pub struct RoomInvite {
     room: Room,
     from: User,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -114,6 +145,8 @@ pub struct SignalReceived {
     room_id: Uuid,
     from: User,
     signal: async_graphql::Json<serde_json::Value>,
+    /// Where to resume after this event: `userEvents(after:)`.
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -138,40 +171,46 @@ pub enum UserEvent {
 }
 
 impl UserEvent {
-    fn from_domain(event: &DomainEvent) -> Self {
+    fn from_domain(event: &DomainEvent, cursor: &str) -> Self {
         match event {
             DomainEvent::ProfileUpdated { user, at } => {
                 Self::ProfileUpdated(Box::new(ProfileUpdated {
                     user: User::of_viewer(user.clone()),
+                    cursor: cursor.to_owned(),
                     server_time_ms: ms(at),
                 }))
             }
             DomainEvent::SessionStarted { session_id, at } => {
                 Self::SessionStarted(SessionStarted {
                     session_id: *session_id,
+                    cursor: cursor.to_owned(),
                     server_time_ms: ms(at),
                 })
             }
             DomainEvent::FriendRequestReceived { request, at } => {
                 Self::FriendRequestReceived(FriendRequestReceived {
                     request: FriendRequest(request.clone()),
+                    cursor: cursor.to_owned(),
                     server_time_ms: ms(at),
                 })
             }
             DomainEvent::FriendRequestAccepted { user, at } => {
                 Self::FriendRequestAccepted(Box::new(FriendRequestAccepted {
                     user: User::new(user.clone()),
+                    cursor: cursor.to_owned(),
                     server_time_ms: ms(at),
                 }))
             }
             DomainEvent::FriendRequestCancelled { request_id, at } => {
                 Self::FriendRequestCancelled(FriendRequestCancelled {
                     request_id: *request_id,
+                    cursor: cursor.to_owned(),
                     server_time_ms: ms(at),
                 })
             }
             DomainEvent::FriendRemoved { user_id, at } => Self::FriendRemoved(FriendRemoved {
                 user_id: *user_id,
+                cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             }),
             DomainEvent::FriendPresenceChanged {
@@ -181,17 +220,20 @@ impl UserEvent {
             } => Self::FriendPresenceChanged(FriendPresenceChanged {
                 user_id: *user_id,
                 is_online: *is_online,
+                cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             }),
             DomainEvent::MyPlaybackChanged { playback, at } => {
                 Self::MyPlaybackChanged(MyPlaybackChanged {
                     playback: PlaybackState::personal(*playback),
+                    cursor: cursor.to_owned(),
                     server_time_ms: ms(at),
                 })
             }
             DomainEvent::RoomInvite { room, from, at } => Self::RoomInvite(Box::new(RoomInvite {
                 room: Room(room.clone()),
                 from: User::new(from.clone()),
+                cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             })),
             DomainEvent::SignalReceived {
@@ -203,17 +245,20 @@ impl UserEvent {
                 room_id: *room_id,
                 from: User::new(from.clone()),
                 signal: async_graphql::Json(signal.clone()),
+                cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             })),
             DomainEvent::MessagePosted { message, at } => {
                 Self::MessagePosted(Box::new(MessagePosted {
                     message: message.clone().into(),
+                    cursor: cursor.to_owned(),
                     server_time_ms: ms(at),
                 }))
             }
             DomainEvent::MessageEdited { message, at } => {
                 Self::MessageEdited(Box::new(MessageEdited {
                     message: message.clone().into(),
+                    cursor: cursor.to_owned(),
                     server_time_ms: ms(at),
                 }))
             }
@@ -224,6 +269,7 @@ impl UserEvent {
             } => Self::MessageDeleted(MessageDeleted {
                 conversation_id: *conversation_id,
                 message_id: *message_id,
+                cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             }),
             DomainEvent::ConversationRead {
@@ -235,6 +281,7 @@ impl UserEvent {
                 conversation_id: *conversation_id,
                 user_id: *user_id,
                 last_read_message_id: *last_read_message_id,
+                cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             }),
             DomainEvent::ConversationTyping {
@@ -246,6 +293,7 @@ impl UserEvent {
                 conversation_id: *conversation_id,
                 user_id: *user_id,
                 is_typing: *is_typing,
+                cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             }),
             DomainEvent::ConversationUpdated {
@@ -255,6 +303,7 @@ impl UserEvent {
             } => Self::ConversationUpdated(Box::new(ConversationUpdated {
                 conversation: Conversation(conversation.clone()),
                 deleted: *deleted,
+                cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             })),
         }
@@ -266,33 +315,124 @@ pub struct UserEventsSubscription;
 
 #[Subscription]
 impl UserEventsSubscription {
-    /// Events for the signed-in user only, on every device they are connected with.
+    /// Events for the signed-in user only, on every device they are connected with. Each
+    /// carries a `cursor`: after a reconnect, `after` set to the last one received first
+    /// replays, in order, every event published since (kept for at least 5 minutes), then
+    /// goes on live. An older cursor is `CURSOR_EXPIRED`: refetch, then subscribe without it.
     async fn user_events(
         &self,
         ctx: &Context<'_>,
+        after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = UserEvent> + use<>> {
         let viewer = ctx.viewer().require()?;
         let state = ctx.state()?;
-        let guard = state.presence.subscription("userEvents");
-        let stream = state
-            .bus
-            .subscribe(Topic::User(viewer.user_id))
-            .filter_map(move |delivery| {
-                let _counted = &guard;
-                async move {
-                    match delivery {
-                        Delivery::Event(event) => match event.as_ref() {
-                            Event::User(e) => Some(UserEvent::from_domain(e)),
-                            Event::Room(_) => None,
-                        },
-                        // Personal events are notifications; a client this far behind refetches.
-                        Delivery::Lagged(n) => {
-                            tracing::warn!(missed = n, "userEvents subscriber lagged");
-                            None
-                        }
+        let user = viewer.user_id;
+        let bus = state.bus.clone();
+        let after = after.as_deref().map(client_cursor).transpose()?;
+        // Subscribed before the log is read: what is published in between is not missed.
+        let live = bus.subscribe(Topic::User(user));
+        let (last, backlog) = match after {
+            Some(cursor) => match bus.replay(user, cursor).await {
+                Ok(entries) => (entries.last().map_or(cursor, |(c, _)| *c), entries),
+                Err(ReplayError::Expired) => return Err(expired().into()),
+                Err(ReplayError::Unavailable) => {
+                    return Err(AppError::Internal(anyhow::anyhow!(
+                        "the shared event log is unavailable"
+                    ))
+                    .into());
+                }
+            },
+            None => (
+                bus.tail(user).await.unwrap_or_else(|_| now_cursor()),
+                Vec::new(),
+            ),
+        };
+        let feed = Feed {
+            bus,
+            user,
+            live,
+            last,
+            pending: backlog.into(),
+            _counted: state.presence.subscription("userEvents"),
+        };
+        Ok(futures_util::stream::unfold(feed, Feed::next))
+    }
+}
+
+/// A cursor a client sent: `BAD_USER_INPUT` on `after` when it is none of ours,
+/// `CURSOR_EXPIRED` when it is older than the log keeps.
+fn client_cursor(raw: &str) -> Result<Cursor, AppError> {
+    let not_ours = || AppError::bad_input("after", "Not a cursor this server gave out");
+    let cursor: Cursor = raw.trim().parse().map_err(|()| not_ours())?;
+    match resume::check_age(cursor, now_cursor().ms) {
+        Ok(true) => Ok(cursor),
+        Ok(false) => Err(not_ours()),
+        Err(_) => Err(expired()),
+    }
+}
+
+fn expired() -> AppError {
+    AppError::CursorExpired(
+        "This cursor is older than the server keeps events: refetch, then subscribe without `after`"
+            .into(),
+    )
+}
+
+fn now_cursor() -> Cursor {
+    Cursor {
+        ms: Utc::now().timestamp_millis().max(0) as u64,
+        seq: 0,
+    }
+}
+
+/// One `userEvents` subscription: the log is read past the last cursor sent whenever the live
+/// channel says something happened, so events go out in the log's order, each once.
+struct Feed {
+    bus: EventBus,
+    user: Uuid,
+    live: Subscription,
+    last: Cursor,
+    pending: VecDeque<Logged>,
+    _counted: SubscriptionGuard,
+}
+
+impl Feed {
+    async fn next(mut self) -> Option<(UserEvent, Self)> {
+        loop {
+            if let Some((cursor, event)) = self.pending.pop_front() {
+                if let Event::User(e) = event.as_ref() {
+                    return Some((UserEvent::from_domain(e, &cursor.to_string()), self));
+                }
+                continue;
+            }
+            let poked = match self.live.next().await? {
+                Delivery::Event(event) => Some(event),
+                // Fell behind the live channel: the log still has what was missed.
+                Delivery::Lagged(_) => None,
+            };
+            match self.bus.replay(self.user, self.last).await {
+                Ok(entries) => {
+                    if let Some((cursor, _)) = entries.last() {
+                        self.last = *cursor;
+                    }
+                    self.pending.extend(entries);
+                }
+                // The shared log is unreachable: the event goes out as it is, under the last
+                // cursor (so a resume from it may repeat, but never skip).
+                Err(ReplayError::Unavailable) => {
+                    if let Some(event) = poked {
+                        self.pending.push_back((self.last, event));
                     }
                 }
-            });
-        Ok(stream)
+                Err(ReplayError::Expired) => {
+                    tracing::warn!("userEvents subscriber fell further behind than the log keeps");
+                    self.last = self
+                        .bus
+                        .tail(self.user)
+                        .await
+                        .unwrap_or_else(|_| now_cursor());
+                }
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::realtime::Event;
 use crate::realtime::bridge::Bridge;
+use crate::realtime::resume::{Cursor, LocalLog, Logged, ReplayError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topic {
@@ -66,11 +67,17 @@ enum Item {
 
 type Topics = DashMap<Topic, broadcast::Sender<Item>>;
 
+fn now_ms() -> u64 {
+    chrono::Utc::now().timestamp_millis().max(0) as u64
+}
+
 #[derive(Clone)]
 pub struct EventBus {
     topics: Arc<Topics>,
     capacity: usize,
     bridge: Arc<OnceLock<Bridge>>,
+    /// Users' events for resuming, while no bridge (and its shared log) is attached.
+    log: Arc<LocalLog>,
 }
 
 impl EventBus {
@@ -81,6 +88,7 @@ impl EventBus {
             topics: Arc::new(DashMap::new()),
             capacity: capacity.max(1),
             bridge: Arc::new(OnceLock::new()),
+            log: Arc::new(LocalLog::new(now_ms())),
         }
     }
 
@@ -93,12 +101,49 @@ impl EventBus {
 
     /// Delivers `event` to every current subscriber of `topic` on this instance, and hands it
     /// to the bridge for the others; returns how many here received it.
+    ///
+    /// A user's events are logged first (see [`crate::realtime::resume`]). With a bridge, the
+    /// log is shared and written by the bridge's sender, which then delivers here too: this
+    /// instance's subscribers must not hear of an event before the log has it. So for those
+    /// the count is of the subscribers here, who get it a moment later, unless the bridge is
+    /// too far behind to take the event, in which case it is delivered here at once, unlogged.
     pub fn publish(&self, topic: Topic, event: Event) -> usize {
         let event = Arc::new(event);
-        if let Some(bridge) = self.bridge.get() {
-            bridge.forward(topic, event.clone());
+        match (topic, self.bridge.get()) {
+            (Topic::User(_), Some(bridge)) => {
+                if bridge.forward(topic, event.clone()) {
+                    self.subscriber_count(topic)
+                } else {
+                    self.deliver_local(topic, event)
+                }
+            }
+            (Topic::User(user), None) => self.log.append(user, event.clone(), now_ms(), || {
+                self.deliver_local(topic, event)
+            }),
+            (Topic::Room(_), bridge) => {
+                if let Some(bridge) = bridge {
+                    bridge.forward(topic, event.clone());
+                }
+                self.deliver_local(topic, event)
+            }
         }
-        self.deliver_local(topic, event)
+    }
+
+    /// What was published for `user` after `after`, oldest first, from the shared log when
+    /// instances share Redis and from this instance's otherwise.
+    pub async fn replay(&self, user: Uuid, after: Cursor) -> Result<Vec<Logged>, ReplayError> {
+        match self.bridge.get().and_then(Bridge::log) {
+            Some(shared) => shared.read_after(user, after).await,
+            None => self.log.read_after(user, after),
+        }
+    }
+
+    /// A cursor that every event published for `user` from now on comes after.
+    pub async fn tail(&self, user: Uuid) -> Result<Cursor, ReplayError> {
+        match self.bridge.get().and_then(Bridge::log) {
+            Some(shared) => shared.tail(user).await,
+            None => Ok(self.log.tail()),
+        }
     }
 
     /// Delivers an event to this instance's subscribers only (events from other instances).

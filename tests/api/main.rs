@@ -18,6 +18,7 @@ mod player;
 mod presence;
 mod query_limits;
 mod rate_limits;
+mod resume;
 mod rooms;
 mod schema;
 mod social;

@@ -28,7 +28,7 @@ fn schema_has_the_contract_names() {
         "login(input: LoginInput!): LoginResult!",
         "refreshTokens(refreshToken: String!): AuthPayload!",
         "logout(refreshToken: String!): Boolean!",
-        "userEvents: UserEvent!",
+        "userEvents(after: String): UserEvent!",
         "expiresIn: Int!",
     ] {
         assert!(sdl.contains(name), "missing `{name}` in the schema");

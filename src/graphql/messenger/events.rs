@@ -11,12 +11,16 @@ use crate::graphql::loaders;
 #[derive(SimpleObject)]
 pub struct MessagePosted {
     pub message: Message,
+    /// Where to resume after this event: `userEvents(after:)`.
+    pub cursor: String,
     pub server_time_ms: f64,
 }
 
 #[derive(SimpleObject)]
 pub struct MessageEdited {
     pub message: Message,
+    /// Where to resume after this event: `userEvents(after:)`.
+    pub cursor: String,
     pub server_time_ms: f64,
 }
 
@@ -25,6 +29,8 @@ pub struct MessageEdited {
 pub struct MessageDeleted {
     pub conversation_id: Uuid,
     pub message_id: Uuid,
+    /// Where to resume after this event: `userEvents(after:)`.
+    pub cursor: String,
     pub server_time_ms: f64,
 }
 
@@ -33,6 +39,8 @@ pub struct ConversationRead {
     pub conversation_id: Uuid,
     pub user_id: Uuid,
     pub last_read_message_id: Uuid,
+    /// Where to resume after this event: `userEvents(after:)`.
+    pub cursor: String,
     pub server_time_ms: f64,
 }
 
@@ -47,6 +55,10 @@ impl ConversationRead {
     async fn last_read_message_id(&self) -> Uuid {
         self.last_read_message_id
     }
+    /// Where to resume after this event: `userEvents(after:)`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
     async fn server_time_ms(&self) -> f64 {
         self.server_time_ms
     }
@@ -57,6 +69,8 @@ pub struct ConversationTyping {
     pub conversation_id: Uuid,
     pub user_id: Uuid,
     pub is_typing: bool,
+    /// Where to resume after this event: `userEvents(after:)`.
+    pub cursor: String,
     pub server_time_ms: f64,
 }
 
@@ -71,6 +85,10 @@ impl ConversationTyping {
     async fn is_typing(&self) -> bool {
         self.is_typing
     }
+    /// Where to resume after this event: `userEvents(after:)`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
     async fn server_time_ms(&self) -> f64 {
         self.server_time_ms
     }
@@ -82,5 +100,7 @@ impl ConversationTyping {
 pub struct ConversationUpdated {
     pub conversation: Conversation,
     pub deleted: bool,
+    /// Where to resume after this event: `userEvents(after:)`.
+    pub cursor: String,
     pub server_time_ms: f64,
 }

@@ -25,6 +25,7 @@
 //! anything: events travel in clear text, so Redis must still be reachable only by the
 //! instances (a private network, Redis ACLs/`requirepass`, `rediss://` across untrusted links).
 
+mod log;
 mod missed;
 pub mod wire;
 
@@ -42,6 +43,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use self::{
+    log::RedisLog,
     missed::Missed,
     wire::{Decoder, Encoder, Key, Opened, Resync},
 };
@@ -60,22 +62,33 @@ pub struct Bridge {
     outbox: mpsc::Sender<(Topic, Arc<Event>)>,
     missed: Arc<Missed>,
     dropped: AtomicU64,
+    log: Option<Arc<RedisLog>>,
 }
 
 impl Bridge {
-    fn new(outbox: mpsc::Sender<(Topic, Arc<Event>)>, missed: Arc<Missed>) -> Self {
+    fn new(
+        outbox: mpsc::Sender<(Topic, Arc<Event>)>,
+        missed: Arc<Missed>,
+        log: Option<Arc<RedisLog>>,
+    ) -> Self {
         Self {
             outbox,
             missed,
             dropped: AtomicU64::new(0),
+            log,
         }
     }
 
-    /// Hands an event to the sender task without waiting; when its queue is full, the event
-    /// is dropped and its topic remembered for a resync marker.
-    pub(super) fn forward(&self, topic: Topic, event: Arc<Event>) {
+    /// The users' event logs the instances share.
+    pub(super) fn log(&self) -> Option<&RedisLog> {
+        self.log.as_deref()
+    }
+
+    /// Hands an event to the sender task without waiting (`true`); when its queue is full, the
+    /// event is dropped and its topic remembered for a resync marker (`false`).
+    pub(super) fn forward(&self, topic: Topic, event: Arc<Event>) -> bool {
         if self.outbox.try_send((topic, event)).is_ok() {
-            return;
+            return true;
         }
         self.missed.record(topic);
         if self
@@ -89,6 +102,7 @@ impl Bridge {
                  will be resynced)"
             );
         }
+        false
     }
 }
 
@@ -108,11 +122,14 @@ pub async fn start(bus: &EventBus, url: &str, prefix: &str, secret: &[u8]) -> an
         .set_response_timeout(Some(Duration::from_secs(2)));
     let connection =
         redis::aio::ConnectionManager::new_lazy_with_config(client.clone(), manager_config)?;
+    let log = Arc::new(RedisLog::new(connection.clone(), prefix, secret));
     let sender = Sender {
         connection,
         channel: channel.clone(),
         encoder: Encoder::new(key.clone(), origin),
         missed: missed.clone(),
+        log: log.clone(),
+        bus: bus.clone(),
     };
     tokio::spawn(sender.run(queued));
 
@@ -127,7 +144,7 @@ pub async fn start(bus: &EventBus, url: &str, prefix: &str, secret: &[u8]) -> an
             "Redis event bridge: not connected yet; events stay on this instance until it is"
         );
     }
-    bus.attach(Bridge::new(outbox, missed));
+    bus.attach(Bridge::new(outbox, missed, Some(log)));
     Ok(())
 }
 
@@ -140,6 +157,9 @@ struct Sender {
     channel: String,
     encoder: Encoder,
     missed: Arc<Missed>,
+    log: Arc<RedisLog>,
+    /// This instance's bus: users' events are delivered here once they are logged.
+    bus: EventBus,
 }
 
 impl Sender {
@@ -162,7 +182,15 @@ impl Sender {
             let now = now_ms();
             let mut pipe = redis::pipe();
             let mut topics = Vec::with_capacity(batch.len());
+            let mut personal = Vec::new();
             for (topic, event) in batch.drain(..) {
+                if let Topic::User(user) = topic {
+                    // Logged before it is announced: whoever hears of it can read it.
+                    if let Err(e) = self.log.append(&mut pipe, user, &event, now) {
+                        tracing::error!(error = %e, %topic, "an event could not be encoded for Redis");
+                    }
+                    personal.push((topic, event.clone()));
+                }
                 match self.encoder.event(topic, &event, now) {
                     Ok(payload) => {
                         pipe.publish(&self.channel, payload).ignore();
@@ -179,10 +207,16 @@ impl Sender {
                 pipe.publish(&self.channel, self.encoder.resync(resync, now))
                     .ignore();
             }
-            if topics.is_empty() && announcement.is_none() {
+            if topics.is_empty() && personal.is_empty() && announcement.is_none() {
                 continue;
             }
-            match pipe.query_async::<()>(&mut self.connection).await {
+            let sent = pipe.query_async::<()>(&mut self.connection).await;
+            // This instance's subscribers of users' events hear of them now (when Redis failed
+            // too: they then get the event as it is, unlogged).
+            for (topic, event) in personal {
+                self.bus.deliver_local(topic, event);
+            }
+            match sent {
                 Ok(()) if failing => {
                     failing = false;
                     tracing::info!("Redis event bridge: sending again");
@@ -319,7 +353,7 @@ mod tests {
     fn events_dropped_for_a_full_outbox_are_remembered() {
         let (outbox, _queued) = mpsc::channel(1);
         let missed = Arc::new(Missed::default());
-        let bridge = Bridge::new(outbox, missed.clone());
+        let bridge = Bridge::new(outbox, missed.clone(), None);
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         bridge.forward(Topic::Room(a), room_event(a));
         assert_eq!(missed.take(), None, "queued, not dropped");
