@@ -53,6 +53,7 @@ impl Application {
             )
             .await?;
         }
+        service::cluster::start(&state)?;
         service::rooms::live::start(&state).await?;
         state.mailer.start();
         service::messenger::attachments::start_sweeper(&state);

@@ -101,6 +101,9 @@ pub struct SecurityConfig {
     pub redis_url: Option<String>,
     /// Prefix of every Redis key this server writes.
     pub redis_key_prefix: String,
+    /// With Redis: how long another instance's presence report counts after it stops
+    /// reporting (it reports every third of this); `PRESENCE_TTL_MS`.
+    pub presence_ttl: std::time::Duration,
     /// How many reverse proxies in front append to `X-Forwarded-For`; 0 ignores the header and
     /// uses the socket's peer address.
     pub trust_proxy_hops: usize,
@@ -205,6 +208,9 @@ impl SecurityConfig {
             redis_key_prefix: src
                 .get("REDIS_KEY_PREFIX")
                 .unwrap_or_else(|| "soundroom:".into()),
+            presence_ttl: std::time::Duration::from_millis(
+                parse::<u64>(src, "PRESENCE_TTL_MS", 15_000)?.max(300),
+            ),
             trust_proxy_hops: parse(src, "TRUST_PROXY_HOPS", 0)?,
             ws_max_connections_per_client: parse(src, "WS_MAX_CONNECTIONS_PER_CLIENT", 50)?,
             ws_max_connections_per_user: parse(src, "WS_MAX_CONNECTIONS_PER_USER", 20)?,

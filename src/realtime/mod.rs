@@ -3,6 +3,7 @@
 
 pub mod bridge;
 pub mod bus;
+pub mod cluster;
 pub mod connections;
 pub mod events;
 pub mod messenger;

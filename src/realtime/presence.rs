@@ -1,15 +1,21 @@
-//! Who is online (a user with at least one open graphql-ws connection), and connection
-//! statistics for operators.
+//! Who is online (a user with at least one open graphql-ws connection, here or on another
+//! instance: see [`crate::realtime::cluster`]), and connection statistics for operators.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use dashmap::{DashMap, mapref::entry::Entry};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 #[derive(Default)]
 pub struct Presence {
-    /// Open signed-in connections per user.
+    /// Open signed-in connections per user, on this instance.
     per_user: DashMap<Uuid, usize>,
+    /// The users online on each other instance, as it last reported.
+    peers: DashMap<Uuid, HashSet<Uuid>>,
+    /// Woken when who is online here changes.
+    pub changed: Notify,
     /// Open WebSocket connections, anonymous ones included.
     sockets: AtomicUsize,
     /// Running subscriptions per root field (`userEvents`, …).
@@ -25,16 +31,24 @@ impl Presence {
         self.sockets.fetch_sub(1, Ordering::Relaxed);
     }
 
-    /// Counts a signed-in connection; `true` when the user just came online.
+    /// Counts a signed-in connection; `true` when the user just came online (here, and was
+    /// not on another instance).
     pub fn connect(&self, user: Uuid) -> bool {
-        let mut count = self.per_user.entry(user).or_insert(0);
-        *count += 1;
-        *count == 1
+        let first = {
+            let mut count = self.per_user.entry(user).or_insert(0);
+            *count += 1;
+            *count == 1
+        };
+        if first {
+            self.changed.notify_one();
+        }
+        first && !self.online_elsewhere(user)
     }
 
-    /// Uncounts a signed-in connection; `true` when the user just went offline.
+    /// Uncounts a signed-in connection; `true` when the user just went offline (here, and is
+    /// not on another instance).
     pub fn disconnect(&self, user: Uuid) -> bool {
-        match self.per_user.entry(user) {
+        let last = match self.per_user.entry(user) {
             Entry::Occupied(mut e) => {
                 *e.get_mut() -= 1;
                 if *e.get() == 0 {
@@ -45,11 +59,38 @@ impl Presence {
                 }
             }
             Entry::Vacant(_) => false,
+        };
+        if last {
+            self.changed.notify_one();
         }
+        last && !self.online_elsewhere(user)
     }
 
     pub fn is_online(&self, user: Uuid) -> bool {
-        self.per_user.contains_key(&user)
+        self.per_user.contains_key(&user) || self.online_elsewhere(user)
+    }
+
+    fn online_elsewhere(&self, user: Uuid) -> bool {
+        self.peers.iter().any(|peer| peer.contains(&user))
+    }
+
+    /// The users online on this instance.
+    pub fn local_users(&self) -> Vec<Uuid> {
+        self.per_user.iter().map(|e| *e.key()).collect()
+    }
+
+    /// What another instance reports as online there.
+    pub fn set_peer(&self, instance: Uuid, users: HashSet<Uuid>) {
+        self.peers.insert(instance, users);
+    }
+
+    /// Forgets an instance that stopped reporting; returns the users that were online only
+    /// there.
+    pub fn remove_peer(&self, instance: Uuid) -> Vec<Uuid> {
+        let Some((_, users)) = self.peers.remove(&instance) else {
+            return Vec::new();
+        };
+        users.into_iter().filter(|u| !self.is_online(*u)).collect()
     }
 
     pub fn online_users(&self) -> usize {
@@ -114,6 +155,20 @@ mod tests {
         assert!(!p.is_online(u));
         assert!(!p.disconnect(u), "extra disconnects are harmless");
         assert_eq!(p.online_users(), 0);
+    }
+
+    #[test]
+    fn a_user_online_on_another_instance_is_online_here() {
+        let p = Presence::default();
+        let (u, v, instance) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        p.set_peer(instance, [u].into());
+        assert!(p.is_online(u));
+        assert!(!p.connect(u), "already online elsewhere: no announcement");
+        assert!(!p.disconnect(u), "still online elsewhere");
+        assert!(p.connect(v));
+        assert_eq!(p.remove_peer(instance), vec![u], "online only there");
+        assert!(p.is_online(v));
+        assert!(!p.is_online(u));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod cluster;
 pub mod library;
 pub mod messenger;
 pub mod paging;

@@ -283,3 +283,107 @@ async fn instances_starting_together_on_a_fresh_database_both_come_up() {
         "{login}"
     );
 }
+
+/// Whether `member` shows as connected in `room`, asked through `app`.
+async fn shows_connected(app: &TestApp, who: &Session, room: &str, member: &str) -> bool {
+    let body = app
+        .gql(
+            Some(&who.access),
+            "query($r: UUID!) { room(id: $r) { members { user { id } isConnected } } }",
+            json!({ "r": room }),
+        )
+        .await;
+    body["data"]["room"]["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .any(|m| m["user"]["id"] == member && m["isConnected"] == true)
+}
+
+async fn shows_online(app: &TestApp, who: &Session, user: &str) -> bool {
+    let body = app
+        .gql(
+            Some(&who.access),
+            "query($u: UUID!) { user(id: $u) { isOnline } }",
+            json!({ "u": user }),
+        )
+        .await;
+    body["data"]["user"]["isOnline"] == true
+}
+
+/// Presence spans the instances: a member connected to B is connected and online in what A
+/// answers, and when B stops reporting without a word (as a killed process would), A says they
+/// left within the presence TTL.
+#[tokio::test]
+async fn presence_spans_instances_and_a_silent_instance_s_members_go_offline() {
+    let Some(url) = redis_url().await else {
+        return;
+    };
+    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
+    let config = test_config(&[
+        ("REDIS_URL", url.as_str()),
+        ("REDIS_KEY_PREFIX", &prefix),
+        ("PRESENCE_TTL_MS", "1500"),
+    ]);
+    let a = TestApp::start(config.clone()).await;
+    let b = TestApp::start(config.clone()).await;
+    let ann = a.register("ann-presence-x@example.com", "ann").await;
+    let bob = a.register("bob-presence-x@example.com", "bob").await;
+    crate::social::befriend(&a, &ann, &bob).await;
+    let room = create_room(&a, &ann, "Across", json!({})).await;
+    joined(&a, &bob, &room).await;
+    let mut ann_room = subscribe(&a, &ann, &room).await;
+    let mut ann_events = WsClient::signed_in(&a, Some(&ann.access)).await;
+    ann_events.subscribe("ev", EVENTS, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!shows_connected(&a, &ann, &room, &bob.user_id).await);
+    assert!(!shows_online(&a, &ann, &bob.user_id).await);
+
+    let _bob_room = subscribe(&b, &bob, &room).await;
+    let online = ann_events.next_for("ev").await;
+    assert_eq!(
+        online["payload"]["data"]["userEvents"]["__typename"], "FriendPresenceChanged",
+        "{online}"
+    );
+    let connected = ann_room
+        .wait_for("PresenceChanged", |e| {
+            e["user"]["id"] == bob.user_id.as_str()
+        })
+        .await;
+    assert_eq!(connected["isConnected"], true, "{connected}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while !(shows_connected(&a, &ann, &room, &bob.user_id).await
+        && shows_online(&a, &ann, &bob.user_id).await)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "A never saw Bob connected through B"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // B goes silent: its background tasks stop (as in a crash), Bob's socket stays open.
+    b.state.rooms.shutdown();
+    let silent_at = tokio::time::Instant::now();
+    let left = ann_room
+        .wait_for("PresenceChanged", |e| {
+            e["user"]["id"] == bob.user_id.as_str() && e["isConnected"] == false
+        })
+        .await;
+    assert_eq!(left["isConnected"], false);
+    let offline = loop {
+        let msg = ann_events.next_for("ev").await;
+        let event = msg["payload"]["data"]["userEvents"].clone();
+        if event["__typename"] == "FriendPresenceChanged" && event["isOnline"] == false {
+            break event;
+        }
+    };
+    assert_eq!(offline["user"]["id"], bob.user_id.as_str());
+    assert!(
+        silent_at.elapsed() < Duration::from_secs(4),
+        "announced {:?} after B went silent",
+        silent_at.elapsed()
+    );
+    assert!(!shows_connected(&a, &ann, &room, &bob.user_id).await);
+    assert!(!shows_online(&a, &ann, &bob.user_id).await);
+}

@@ -56,13 +56,13 @@ impl Key {
         )
     }
 
-    pub(super) fn tag(&self, signed: &[u8]) -> [u8; 32] {
+    pub(crate) fn tag(&self, signed: &[u8]) -> [u8; 32] {
         let mut mac = self.0.clone();
         mac.update(signed);
         mac.finalize().into_bytes().into()
     }
 
-    pub(super) fn verifies(&self, signed: &[u8], tag: &[u8]) -> bool {
+    pub(crate) fn verifies(&self, signed: &[u8], tag: &[u8]) -> bool {
         let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
             return false;
         };

@@ -23,7 +23,7 @@ use crate::realtime::typing::Typing;
 
 #[derive(Default)]
 pub struct RoomRuntime {
-    pub presence: RoomPresence,
+    pub presence: Arc<RoomPresence>,
     pub typing: Typing,
     pub timers: Timers,
     locks: DashMap<Uuid, Arc<Mutex<()>>>,
