@@ -6,6 +6,7 @@ use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
 use crate::graphql::accounts::user::User;
+use crate::graphql::calls::events::{CallUpdated, IncomingCall};
 use crate::graphql::messenger::events::{
     ConversationRead, ConversationTyping, ConversationUpdated, MessageDeleted, MessageEdited,
     MessagePosted,
@@ -135,6 +136,8 @@ pub enum UserEvent {
     ConversationRead(ConversationRead),
     ConversationTyping(ConversationTyping),
     ConversationUpdated(Box<ConversationUpdated>),
+    IncomingCall(Box<IncomingCall>),
+    CallUpdated(Box<CallUpdated>),
 }
 
 impl UserEvent {
@@ -257,6 +260,17 @@ impl UserEvent {
                 deleted: *deleted,
                 server_time_ms: ms(at),
             })),
+            DomainEvent::IncomingCall { call, from, at } => {
+                Self::IncomingCall(Box::new(IncomingCall {
+                    call: call.clone().into(),
+                    from: User::new(from.clone()),
+                    server_time_ms: ms(at),
+                }))
+            }
+            DomainEvent::CallUpdated { call, at } => Self::CallUpdated(Box::new(CallUpdated {
+                call: call.clone().into(),
+                server_time_ms: ms(at),
+            })),
         }
     }
 }
@@ -283,7 +297,7 @@ impl UserEventsSubscription {
                     match delivery {
                         Delivery::Event(event) => match event.as_ref() {
                             Event::User(e) => Some(UserEvent::from_domain(e)),
-                            Event::Room(_) => None,
+                            Event::Room(_) | Event::Call(_) => None,
                         },
                         // Personal events are notifications; a client this far behind refetches.
                         Delivery::Lagged(n) => {

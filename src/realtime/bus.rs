@@ -24,6 +24,7 @@ use crate::realtime::bridge::Bridge;
 pub enum Topic {
     User(Uuid),
     Room(Uuid),
+    Call(Uuid),
 }
 
 impl fmt::Display for Topic {
@@ -31,6 +32,7 @@ impl fmt::Display for Topic {
         match self {
             Topic::User(id) => write!(f, "user:{id}"),
             Topic::Room(id) => write!(f, "room:{id}"),
+            Topic::Call(id) => write!(f, "call:{id}"),
         }
     }
 }
@@ -44,6 +46,7 @@ impl FromStr for Topic {
         match kind {
             "user" => Ok(Topic::User(id)),
             "room" => Ok(Topic::Room(id)),
+            "call" => Ok(Topic::Call(id)),
             _ => Err(()),
         }
     }
@@ -250,7 +253,11 @@ mod tests {
 
     #[test]
     fn topics_read_back_from_their_names() {
-        for topic in [Topic::User(Uuid::new_v4()), Topic::Room(Uuid::new_v4())] {
+        for topic in [
+            Topic::User(Uuid::new_v4()),
+            Topic::Room(Uuid::new_v4()),
+            Topic::Call(Uuid::new_v4()),
+        ] {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }
         for bad in [
