@@ -1,8 +1,6 @@
 //! A call's life: ringing on every device, answering, declining, hanging up, conferences in a
 //! conversation, time-outs, and the history that remembers them.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use super::*;
