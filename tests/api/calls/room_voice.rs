@@ -1,7 +1,7 @@
 //! A listening room's voice call: members only, nobody rung, one per room (starting it again
 //! joins it), members who leave or are kicked leave it, and the host may end it.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 use crate::helpers::{TestApp, code};
@@ -93,6 +93,30 @@ async fn members_share_one_voice_call_per_room() {
         .to_owned();
     let out = act(&app, host, "leaveCall", &next_id).await;
     assert_eq!(out["state"], "ENDED");
+
+    // Closing the room ends its voice call.
+    let last = try_start(&app, host, json!({ "kind": "AUDIO", "roomId": room })).await;
+    let last_id = last["data"]["startCall"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let closed = app
+        .gql(
+            Some(&host.access),
+            "mutation($r: UUID!) { closeRoom(roomId: $r) }",
+            json!({ "r": room }),
+        )
+        .await;
+    assert_eq!(closed["data"]["closeRoom"], true, "{closed}");
+    let mut state = Value::Null;
+    for _ in 0..40 {
+        state = fetch(&app, host, &last_id).await["state"].clone();
+        if state == "ENDED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "ENDED");
 }
 
 #[tokio::test]
