@@ -78,8 +78,8 @@ async fn a_page_of_history_takes_a_bounded_number_of_statements_and_costs_its_si
                 .all(|n| n["participants"].as_array().is_some_and(|p| p.len() >= 2))
         );
     }
-    // The count, the page of rows, the calls, their participants, the users: 5, whatever the
-    // page size (a loader batch may split in two on a busy machine).
+    // The count, the page of rows, the calls, their participants, the users (initiators, then
+    // participants): 6, whatever the page size (a loader batch may split on a busy machine).
     let (least, most) = (counts.iter().min(), counts.iter().max());
     assert!(most <= Some(&8), "statements: {counts:?}");
     assert!(
