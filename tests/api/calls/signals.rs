@@ -133,3 +133,35 @@ async fn only_participants_subscribe_and_signals_are_bounded() {
     let limited = signal(&app, ann, &call_id, bob, json!({ "candidate": "c" })).await;
     assert_eq!(code(&limited), "TOO_MANY_REQUESTS", "{limited}");
 }
+
+#[tokio::test]
+async fn leaving_ends_the_viewers_call_events_only() {
+    let app = TestApp::spawn().await;
+    let [ann, bob, cat] = &friends(&app, &["ann", "bob", "cat"]).await[..] else {
+        unreachable!()
+    };
+    let placed = call(&app, ann, &[bob, cat]).await;
+    let call_id = id(&placed);
+    act(&app, bob, "acceptCall", &call_id).await;
+    act(&app, cat, "acceptCall", &call_id).await;
+    let mut bob_events = call_device(&app, bob, &call_id).await;
+    let mut ann_events = call_device(&app, ann, &call_id).await;
+    act(&app, bob, "leaveCall", &call_id).await;
+    let last = next_call_of(&mut bob_events, "CallUpdated").await;
+    assert_eq!(state_of(&last["call"], bob), "LEFT");
+    assert!(
+        next_call_event(&mut bob_events).await.is_none(),
+        "Bob's completed"
+    );
+    // Ann's goes on: she hears Bob leave, then Cat's signal.
+    let seen = next_call_of(&mut ann_events, "CallUpdated").await;
+    assert_eq!(seen["call"]["state"], "ACTIVE");
+    signal(&app, cat, &call_id, ann, json!({ "candidate": "c1" })).await;
+    let got = next_call_of(&mut ann_events, "CallSignalReceived").await;
+    assert_eq!(got["from"]["id"], cat.user_id.as_str());
+    // Bob, no longer in the call, can neither signal nor be signalled.
+    let from_bob = signal(&app, bob, &call_id, ann, json!({})).await;
+    assert_eq!(code(&from_bob), "FORBIDDEN", "{from_bob}");
+    let to_bob = signal(&app, ann, &call_id, bob, json!({})).await;
+    assert_eq!(code(&to_bob), "BAD_USER_INPUT", "{to_bob}");
+}
