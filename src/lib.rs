@@ -57,6 +57,9 @@ impl Application {
         service::rooms::live::start(&state).await?;
         state.mailer.start();
         service::messenger::attachments::start_sweeper(&state);
+        service::calls::timer::rearm_all(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("re-arming call ring timers: {e:?}"))?;
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("HOST/PORT: cannot listen on {addr}"))?;
@@ -93,6 +96,7 @@ impl Application {
         self.state.rooms.shutdown();
         self.state.mailer.shutdown();
         self.state.messenger.shutdown();
+        self.state.calls.shutdown();
         self.state.db.clone().close().await.ok();
         Ok(())
     }

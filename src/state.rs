@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::mail::Mailer;
 use crate::media::{MediaStore, Prober};
 use crate::realtime::ClientConnections;
-use crate::realtime::{EventBus, MessengerRuntime, Presence, RoomRuntime};
+use crate::realtime::{CallRuntime, EventBus, MessengerRuntime, Presence, RoomRuntime};
 
 #[derive(Clone)]
 pub struct AppState(Arc<App>);
@@ -33,6 +33,8 @@ pub struct App {
     pub presence: Arc<Presence>,
     pub rooms: RoomRuntime,
     pub messenger: MessengerRuntime,
+    /// Ring timers of calls.
+    pub calls: CallRuntime,
     pub started_at: Instant,
     pub media: MediaStore,
     /// Probes uploaded audio, a bounded number at a time.
@@ -80,6 +82,7 @@ impl AppState {
             presence: Arc::new(Presence::default()),
             rooms: RoomRuntime::default(),
             messenger: MessengerRuntime::default(),
+            calls: CallRuntime::default(),
             started_at: Instant::now(),
             totp_box: SecretBox::new(&config.secrets.totp_encryption),
             recovery_codes: RecoveryCodes::new(&config.secrets.totp_encryption),

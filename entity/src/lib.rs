@@ -2,6 +2,8 @@
 
 pub mod artist;
 pub mod attachment;
+pub mod call;
+pub mod call_participant;
 pub mod chat_message;
 pub mod conversation;
 pub mod conversation_member;

@@ -10,6 +10,7 @@ mod m20261120_000005_rooms;
 mod m20261201_000001_invites_by_host;
 mod m20261202_000001_account_email;
 mod m20261202_000001_messenger;
+mod m20261203_000001_calls;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_invites_by_host::Migration),
             Box::new(m20261202_000001_account_email::Migration),
             Box::new(m20261202_000001_messenger::Migration),
+            Box::new(m20261203_000001_calls::Migration),
         ]
     }
 }

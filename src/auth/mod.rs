@@ -9,6 +9,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod tokens;
 pub mod totp;
+pub mod turn;
 pub mod viewer;
 
 pub use media_token::{MediaTokens, Purpose};

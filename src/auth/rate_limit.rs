@@ -49,6 +49,8 @@ pub enum Bucket {
     EmailAccount,
     /// Messages sent, per user.
     Messages,
+    /// Call signals, annotations and remote-control requests, per user.
+    CallSignals,
 }
 
 impl Bucket {
@@ -65,6 +67,7 @@ impl Bucket {
             Bucket::ResetClient => "reset-ip",
             Bucket::EmailAccount => "mail-acct",
             Bucket::Messages => "msg-user",
+            Bucket::CallSignals => "call-sig-user",
         }
     }
 
@@ -81,6 +84,7 @@ impl Bucket {
             Bucket::ResetClient => &limits.reset_per_client,
             Bucket::EmailAccount => &limits.email_per_account,
             Bucket::Messages => &limits.messages_per_user,
+            Bucket::CallSignals => &limits.call_signals_per_user,
         }
     }
 }
@@ -407,7 +411,8 @@ mod tests {
                 reset_per_account: limit.clone(),
                 reset_per_client: limit.clone(),
                 email_per_account: limit.clone(),
-                messages_per_user: limit,
+                messages_per_user: limit.clone(),
+                call_signals_per_user: limit,
             },
             prefix: "t:".into(),
             memory: MemoryCounters::default(),

@@ -10,8 +10,10 @@ pub mod security;
 
 pub use mail::{Delivery, MailConfig};
 pub use security::{Limit, OidcSettings, RateLimits, Rule, SecurityConfig};
+mod calls;
 mod messenger;
 mod rooms;
+pub use calls::CallSettings;
 pub use messenger::MessengerSettings;
 pub use rooms::RoomSettings;
 
@@ -54,6 +56,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub rooms: RoomSettings,
     pub messenger: MessengerSettings,
+    pub calls: CallSettings,
 }
 
 /// Where audio lives and how much of it one upload may bring.
@@ -207,6 +210,7 @@ impl Config {
             mail: MailConfig::load(src, app_env, &data_dir)?,
             rooms: RoomSettings::load(src)?,
             messenger: MessengerSettings::load(src)?,
+            calls: CallSettings::load(src)?,
             data_dir,
             database_url,
             secrets,

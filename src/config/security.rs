@@ -71,6 +71,8 @@ pub struct RateLimits {
     pub email_per_account: Limit,
     /// Messages sent, per user.
     pub messages_per_user: Limit,
+    /// Call signals, annotations and remote-control requests sent, per user.
+    pub call_signals_per_user: Limit,
 }
 
 /// An OpenID provider to sign in with (Google unless `OIDC_ISSUER_URL` says otherwise).
@@ -147,6 +149,7 @@ impl SecurityConfig {
             reset_per_client: limit("RATE_LIMIT_RESET_PER_CLIENT", "20/3600")?,
             email_per_account: limit("RATE_LIMIT_EMAIL_PER_ACCOUNT", "5/3600")?,
             messages_per_user: limit("RATE_LIMIT_MESSAGES_PER_USER", "30/10")?,
+            call_signals_per_user: limit("RATE_LIMIT_CALL_SIGNALS_PER_USER", "300/10")?,
         };
         let redis_url = src.get("REDIS_URL");
         if let Some(url) = &redis_url

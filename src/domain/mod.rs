@@ -3,6 +3,7 @@
 //! cursors, and the parsed input types. Nothing here uses the rest of the crate but its errors.
 
 pub mod accounts;
+pub mod calls;
 pub mod catalog;
 pub mod keyset;
 pub mod messenger;

@@ -8,8 +8,8 @@ use async_graphql::{
     dataloader::{DataLoader, Loader},
 };
 use entity::{
-    artist, attachment, conversation_member, message, room_playback, room_queue_item, room_user,
-    track, user,
+    artist, attachment, call_participant, conversation_member, message, room_playback,
+    room_queue_item, room_user, track, user,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
@@ -144,6 +144,21 @@ impl ChildRows for conversation_member::Entity {
         select
             .order_by_asc(conversation_member::Column::JoinedAt)
             .order_by_asc(conversation_member::Column::UserId)
+    }
+}
+
+impl ChildRows for call_participant::Entity {
+    fn parent_column() -> Self::Column {
+        call_participant::Column::CallId
+    }
+    fn parent(row: &call_participant::Model) -> Uuid {
+        row.call_id
+    }
+    /// In the order they were rung or joined.
+    fn in_order(select: Select<Self>) -> Select<Self> {
+        select
+            .order_by_asc(call_participant::Column::InvitedAt)
+            .order_by_asc(call_participant::Column::UserId)
     }
 }
 
@@ -377,6 +392,10 @@ pub fn register<Q, M, S>(
             ByParent::<attachment::Entity>::new(db.clone()),
             tokio::spawn,
         ))
+        .data(DataLoader::new(
+            ByParent::<call_participant::Entity>::new(db.clone()),
+            tokio::spawn,
+        ))
         .data(DataLoader::new(LastMessageLoader(db.clone()), tokio::spawn))
         .data(DataLoader::new(UnreadLoader(db.clone()), tokio::spawn))
 }
@@ -530,4 +549,16 @@ pub async fn unread_count(
         .await
         .map_err(internal)?
         .unwrap_or(0))
+}
+
+/// A call's participants in the order they were rung or joined.
+pub async fn call_participants(
+    ctx: &Context<'_>,
+    call_id: Uuid,
+) -> AppResult<Vec<call_participant::Model>> {
+    Ok(loader::<ByParent<call_participant::Entity>>(ctx)?
+        .load_one(call_id)
+        .await
+        .map_err(internal)?
+        .unwrap_or_default())
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod argument_values;
+mod calls;
 mod catalog;
 mod connection;
 mod context;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     rooms::RoomQuery,
     rooms::chat::ChatQuery,
     messenger::MessengerQuery,
+    calls::CallQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     rooms::playback::RoomPlaybackMutation,
     rooms::chat::ChatMutation,
     messenger::MessengerMutation,
+    calls::CallMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -56,6 +59,7 @@ pub struct MutationRoot(
 pub struct SubscriptionRoot(
     user_events::UserEventsSubscription,
     rooms::events::RoomEventsSubscription,
+    calls::events::CallEventsSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::graphql::accounts::user::User;
+use crate::graphql::calls::events::{CallUpdated, IncomingCall};
 use crate::graphql::messenger::events::{
     ConversationRead, ConversationTyping, ConversationUpdated, MessageDeleted, MessageEdited,
     MessagePosted,
@@ -168,6 +169,8 @@ pub enum UserEvent {
     ConversationRead(ConversationRead),
     ConversationTyping(ConversationTyping),
     ConversationUpdated(Box<ConversationUpdated>),
+    IncomingCall(Box<IncomingCall>),
+    CallUpdated(Box<CallUpdated>),
 }
 
 impl UserEvent {
@@ -303,6 +306,19 @@ impl UserEvent {
             } => Self::ConversationUpdated(Box::new(ConversationUpdated {
                 conversation: Conversation(conversation.clone()),
                 deleted: *deleted,
+                cursor: cursor.to_owned(),
+                server_time_ms: ms(at),
+            })),
+            DomainEvent::IncomingCall { call, from, at } => {
+                Self::IncomingCall(Box::new(IncomingCall {
+                    call: call.clone().into(),
+                    from: User::new(from.clone()),
+                    cursor: cursor.to_owned(),
+                    server_time_ms: ms(at),
+                }))
+            }
+            DomainEvent::CallUpdated { call, at } => Self::CallUpdated(Box::new(CallUpdated {
+                call: call.clone().into(),
                 cursor: cursor.to_owned(),
                 server_time_ms: ms(at),
             })),

@@ -25,6 +25,7 @@ use crate::realtime::resume::{Cursor, LocalLog, Logged, ReplayError};
 pub enum Topic {
     User(Uuid),
     Room(Uuid),
+    Call(Uuid),
 }
 
 impl fmt::Display for Topic {
@@ -32,6 +33,7 @@ impl fmt::Display for Topic {
         match self {
             Topic::User(id) => write!(f, "user:{id}"),
             Topic::Room(id) => write!(f, "room:{id}"),
+            Topic::Call(id) => write!(f, "call:{id}"),
         }
     }
 }
@@ -45,6 +47,7 @@ impl FromStr for Topic {
         match kind {
             "user" => Ok(Topic::User(id)),
             "room" => Ok(Topic::Room(id)),
+            "call" => Ok(Topic::Call(id)),
             _ => Err(()),
         }
     }
@@ -120,7 +123,7 @@ impl EventBus {
             (Topic::User(user), None) => self.log.append(user, event.clone(), now_ms(), || {
                 self.deliver_local(topic, event)
             }),
-            (Topic::Room(_), bridge) => {
+            (Topic::Room(_) | Topic::Call(_), bridge) => {
                 if let Some(bridge) = bridge {
                     bridge.forward(topic, event.clone());
                 }
@@ -295,7 +298,11 @@ mod tests {
 
     #[test]
     fn topics_read_back_from_their_names() {
-        for topic in [Topic::User(Uuid::new_v4()), Topic::Room(Uuid::new_v4())] {
+        for topic in [
+            Topic::User(Uuid::new_v4()),
+            Topic::Room(Uuid::new_v4()),
+            Topic::Call(Uuid::new_v4()),
+        ] {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }
         for bad in [

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::calls::AnnotationKind;
 use crate::domain::playback::PlaybackState;
 use crate::realtime::RoomMessage;
 
@@ -12,6 +13,7 @@ use crate::realtime::RoomMessage;
 pub enum Event {
     User(UserEvent),
     Room(RoomMessage),
+    Call(CallMessage),
 }
 
 /// Events on a user's personal channel (`user:{id}`), delivered to all of their devices.
@@ -98,6 +100,51 @@ pub enum UserEvent {
         conversation: entity::conversation::Model,
         deleted: bool,
         at: DateTime<Utc>,
+    },
+    /// `from` calls the user (to every device of theirs).
+    IncomingCall {
+        call: CallSnapshot,
+        from: entity::user::Model,
+        at: DateTime<Utc>,
+    },
+    /// A call the user takes part in changed (state, participants, media, screen share).
+    CallUpdated {
+        call: CallSnapshot,
+        at: DateTime<Utc>,
+    },
+}
+
+/// A call and its participants, read together after a change.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CallSnapshot {
+    pub call: entity::call::Model,
+    pub participants: Vec<entity::call_participant::Model>,
+}
+
+/// What travels on a call's topic (`call:{id}`); `to` set: for that one user's devices only.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CallMessage {
+    pub call_id: Uuid,
+    pub to: Option<Uuid>,
+    pub event: CallEvent,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum CallEvent {
+    Updated(Box<CallSnapshot>),
+    /// A WebRTC signal (offer, answer, ICE candidate: opaque JSON).
+    Signal {
+        from: Uuid,
+        signal: serde_json::Value,
+    },
+    Annotation {
+        from: Uuid,
+        kind: AnnotationKind,
+        data: serde_json::Value,
+    },
+    RemoteControlRequested {
+        from: Uuid,
     },
 }
 

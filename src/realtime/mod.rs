@@ -3,6 +3,7 @@
 
 pub mod bridge;
 pub mod bus;
+pub mod calls;
 pub mod cluster;
 pub mod connections;
 pub mod events;
@@ -13,8 +14,9 @@ pub mod rooms;
 pub mod typing;
 
 pub use bus::{EventBus, Topic};
+pub use calls::CallRuntime;
 pub use connections::ClientConnections;
-pub use events::{ConversationMessage, Event, UserEvent};
+pub use events::{CallEvent, CallMessage, CallSnapshot, ConversationMessage, Event, UserEvent};
 pub use messenger::MessengerRuntime;
 pub use presence::Presence;
 pub use rooms::events::{RoomEvent, RoomMessage};

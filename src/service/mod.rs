@@ -4,6 +4,7 @@
 //! commits.
 
 pub mod accounts;
+pub mod calls;
 pub mod catalog;
 pub mod cluster;
 pub mod library;

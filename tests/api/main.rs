@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod argument_values;
+mod calls;
 mod catalog;
 mod email;
 mod federated;

@@ -28,10 +28,11 @@ struct State {
 }
 
 impl Missed {
-    /// Remembers that `topic`'s events were lost. Only rooms are resynced (a room subscriber
-    /// gets a fresh snapshot); personal events are notifications and are not replayed.
+    /// Remembers that `topic`'s events were lost. Only rooms and calls are resynced (their
+    /// subscribers get the current state); personal events are notifications and are not
+    /// replayed.
     pub fn record(&self, topic: Topic) {
-        if !matches!(topic, Topic::Room(_)) {
+        if !matches!(topic, Topic::Room(_) | Topic::Call(_)) {
             return;
         }
         let mut state = self.lock();
@@ -107,9 +108,12 @@ mod tests {
         assert_eq!(missed.take(), Some(Resync::Topics(vec![room])));
         assert!(!missed.is_pending());
         assert_eq!(missed.take(), None);
-        // Personal topics alone are not resynced.
+        // Personal topics alone are not resynced; calls are, like rooms.
         missed.record(Topic::User(Uuid::new_v4()));
         assert_eq!(missed.take(), None);
+        let call = Topic::Call(Uuid::new_v4());
+        missed.record(call);
+        assert_eq!(missed.take(), Some(Resync::Topics(vec![call])));
     }
 
     #[test]

@@ -217,6 +217,8 @@ async fn remove_member(
             },
         );
     }
+    // Whoever is no longer a member is no longer in the room's voice call.
+    crate::service::calls::transitions::left_room(state, room_id, user_id).await?;
     Ok(true)
 }
 
@@ -290,6 +292,13 @@ pub(crate) fn closed(state: &AppState, room_id: Uuid) {
     state.rooms.timers.cancel(room_id);
     state.rooms.typing.clear_place(room_id);
     publish(state, room_id, RoomEvent::RoomClosed);
+    // The room's voice call ends with it.
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = crate::service::calls::transitions::room_closed(&state, room_id).await {
+            tracing::warn!(error = ?e, %room_id, "could not end a closed room's voice call");
+        }
+    });
 }
 
 /// Hands the host role to another member; the previous host becomes a listener.

@@ -75,6 +75,7 @@ pub fn test_config(overrides: &[(&str, &str)]) -> Config {
         "RATE_LIMIT_RESET_PER_CLIENT",
         "RATE_LIMIT_EMAIL_PER_ACCOUNT",
         "RATE_LIMIT_MESSAGES_PER_USER",
+        "RATE_LIMIT_CALL_SIGNALS_PER_USER",
     ] {
         env.insert(key.into(), "100000/60".into());
     }
