@@ -19,7 +19,7 @@ use crate::graphql::player::PlaybackState;
 use crate::graphql::rooms::Room;
 use crate::graphql::social::FriendRequest;
 use crate::graphql::{ContextExt, loaders};
-use crate::realtime::bus::{Delivery, Subscription};
+use crate::realtime::bus::{Delivery, Subscription as LiveEvents};
 use crate::realtime::presence::SubscriptionGuard;
 use crate::realtime::resume::{self, Cursor, Logged, ReplayError};
 use crate::realtime::{Event, EventBus, Topic, UserEvent as DomainEvent};
@@ -348,7 +348,7 @@ impl UserEventsSubscription {
         // Subscribed before the log is read: what is published in between is not missed.
         let live = bus.subscribe(Topic::User(user));
         let (last, backlog) = match after {
-            Some(cursor) => match bus.replay(user, cursor).await {
+            Some(cursor) => match bus.replay(Topic::User(user), cursor).await {
                 Ok(entries) => (entries.last().map_or(cursor, |(c, _)| *c), entries),
                 Err(ReplayError::Expired) => return Err(expired().into()),
                 Err(ReplayError::Unavailable) => {
@@ -359,7 +359,9 @@ impl UserEventsSubscription {
                 }
             },
             None => (
-                bus.tail(user).await.unwrap_or_else(|_| now_cursor()),
+                bus.tail(Topic::User(user))
+                    .await
+                    .unwrap_or_else(|_| now_cursor()),
                 Vec::new(),
             ),
         };
@@ -377,7 +379,7 @@ impl UserEventsSubscription {
 
 /// A cursor a client sent: `BAD_USER_INPUT` on `after` when it is none of ours,
 /// `CURSOR_EXPIRED` when it is older than the log keeps.
-fn client_cursor(raw: &str) -> Result<Cursor, AppError> {
+pub(crate) fn client_cursor(raw: &str) -> Result<Cursor, AppError> {
     let not_ours = || AppError::bad_input("after", "Not a cursor this server gave out");
     let cursor: Cursor = raw.trim().parse().map_err(|()| not_ours())?;
     match resume::check_age(cursor, now_cursor().ms) {
@@ -387,14 +389,14 @@ fn client_cursor(raw: &str) -> Result<Cursor, AppError> {
     }
 }
 
-fn expired() -> AppError {
+pub(crate) fn expired() -> AppError {
     AppError::CursorExpired(
         "This cursor is older than the server keeps events: refetch, then subscribe without `after`"
             .into(),
     )
 }
 
-fn now_cursor() -> Cursor {
+pub(crate) fn now_cursor() -> Cursor {
     Cursor {
         ms: Utc::now().timestamp_millis().max(0) as u64,
         seq: 0,
@@ -406,7 +408,7 @@ fn now_cursor() -> Cursor {
 struct Feed {
     bus: EventBus,
     user: Uuid,
-    live: Subscription,
+    live: LiveEvents,
     last: Cursor,
     pending: VecDeque<Logged>,
     _counted: SubscriptionGuard,
@@ -426,7 +428,7 @@ impl Feed {
                 // Fell behind the live channel: the log still has what was missed.
                 Delivery::Lagged(_) => None,
             };
-            match self.bus.replay(self.user, self.last).await {
+            match self.bus.replay(Topic::User(self.user), self.last).await {
                 Ok(entries) => {
                     if let Some((cursor, _)) = entries.last() {
                         self.last = *cursor;
@@ -444,7 +446,7 @@ impl Feed {
                     tracing::warn!("userEvents subscriber fell further behind than the log keeps");
                     self.last = self
                         .bus
-                        .tail(self.user)
+                        .tail(Topic::User(self.user))
                         .await
                         .unwrap_or_else(|_| now_cursor());
                 }

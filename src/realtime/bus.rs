@@ -28,6 +28,14 @@ pub enum Topic {
     Call(Uuid),
 }
 
+impl Topic {
+    /// Whether events on this topic are logged for resuming (users' and calls' are; rooms
+    /// resync with a snapshot instead).
+    pub fn is_logged(self) -> bool {
+        matches!(self, Topic::User(_) | Topic::Call(_))
+    }
+}
+
 impl fmt::Display for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -105,7 +113,7 @@ impl EventBus {
     /// Delivers `event` to every current subscriber of `topic` on this instance, and hands it
     /// to the bridge for the others; returns how many here received it.
     ///
-    /// A user's events are logged first (see [`crate::realtime::resume`]). With a bridge, the
+    /// A user's or a call's events are logged first (see [`crate::realtime::resume`]). With a bridge, the
     /// log is shared and written by the bridge's sender, which then delivers here too: this
     /// instance's subscribers must not hear of an event before the log has it. So for those
     /// the count is of the subscribers here, who get it a moment later, unless the bridge is
@@ -113,17 +121,19 @@ impl EventBus {
     pub fn publish(&self, topic: Topic, event: Event) -> usize {
         let event = Arc::new(event);
         match (topic, self.bridge.get()) {
-            (Topic::User(_), Some(bridge)) => {
+            (Topic::User(_) | Topic::Call(_), Some(bridge)) => {
                 if bridge.forward(topic, event.clone()) {
                     self.subscriber_count(topic)
                 } else {
                     self.deliver_local(topic, event)
                 }
             }
-            (Topic::User(user), None) => self.log.append(user, event.clone(), now_ms(), || {
-                self.deliver_local(topic, event)
-            }),
-            (Topic::Room(_) | Topic::Call(_), bridge) => {
+            (Topic::User(_) | Topic::Call(_), None) => {
+                self.log.append(topic, event.clone(), now_ms(), || {
+                    self.deliver_local(topic, event)
+                })
+            }
+            (Topic::Room(_), bridge) => {
                 if let Some(bridge) = bridge {
                     bridge.forward(topic, event.clone());
                 }
@@ -132,19 +142,19 @@ impl EventBus {
         }
     }
 
-    /// What was published for `user` after `after`, oldest first, from the shared log when
-    /// instances share Redis and from this instance's otherwise.
-    pub async fn replay(&self, user: Uuid, after: Cursor) -> Result<Vec<Logged>, ReplayError> {
+    /// What was published on `topic` (a user's or a call's) after `after`, oldest first,
+    /// from the shared log when instances share Redis and from this instance's otherwise.
+    pub async fn replay(&self, topic: Topic, after: Cursor) -> Result<Vec<Logged>, ReplayError> {
         match self.bridge.get().and_then(Bridge::log) {
-            Some(shared) => shared.read_after(user, after).await,
-            None => self.log.read_after(user, after),
+            Some(shared) => shared.read_after(topic, after).await,
+            None => self.log.read_after(topic, after),
         }
     }
 
-    /// A cursor that every event published for `user` from now on comes after.
-    pub async fn tail(&self, user: Uuid) -> Result<Cursor, ReplayError> {
+    /// A cursor that every event published on `topic` from now on comes after.
+    pub async fn tail(&self, topic: Topic) -> Result<Cursor, ReplayError> {
         match self.bridge.get().and_then(Bridge::log) {
-            Some(shared) => shared.tail(user).await,
+            Some(shared) => shared.tail(topic).await,
             None => Ok(self.log.tail()),
         }
     }

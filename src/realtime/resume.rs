@@ -22,16 +22,15 @@ use std::{
 };
 
 use dashmap::DashMap;
-use uuid::Uuid;
 
-use crate::realtime::Event;
+use crate::realtime::{Event, Topic};
 
 /// How long the log keeps an event: at least the 5 minutes the API promises.
 pub const RETAIN: Duration = Duration::from_secs(10 * 60);
-/// Most events kept per user on one instance (beyond it the oldest go, and cursors before
+/// Most events kept per topic on one instance (beyond it the oldest go, and cursors before
 /// them expire); a bound against floods, far above what the rate limits let through.
 const PER_USER: usize = 4096;
-/// Every this many appends, users whose newest event is older than [`RETAIN`] are forgotten.
+/// Every this many appends, topics whose newest event is older than [`RETAIN`] are forgotten.
 const SWEEP_EVERY: u64 = 1024;
 /// A cursor this far ahead of the clock was not issued by this deployment.
 const FUTURE_SLACK_MS: u64 = 60_000;
@@ -94,15 +93,15 @@ pub fn check_age(cursor: Cursor, now_ms: u64) -> Result<bool, ReplayError> {
 pub type Logged = (Cursor, Arc<Event>);
 
 #[derive(Default)]
-struct UserLog {
+struct TopicLog {
     entries: VecDeque<Logged>,
     /// The newest cursor dropped to stay under [`PER_USER`]: replays from before it expire.
     dropped_through: Option<Cursor>,
 }
 
-/// The single instance's log: per user, the events of the last [`RETAIN`], in memory.
+/// The single instance's log: per topic (a user's, a call's), the events of the last [`RETAIN`], in memory.
 pub struct LocalLog {
-    users: DashMap<Uuid, Arc<Mutex<UserLog>>>,
+    topics: DashMap<Topic, Arc<Mutex<TopicLog>>>,
     last: Mutex<Cursor>,
     started_ms: u64,
     appends: AtomicU64,
@@ -111,23 +110,23 @@ pub struct LocalLog {
 impl LocalLog {
     pub fn new(now_ms: u64) -> Self {
         Self {
-            users: DashMap::new(),
+            topics: DashMap::new(),
             last: Mutex::new(Cursor::START),
             started_ms: now_ms,
             appends: AtomicU64::new(0),
         }
     }
 
-    /// Logs `event` for `user` under the next cursor and calls `deliver` while the user's log
+    /// Logs `event` on `topic` under the next cursor and calls `deliver` while the topic's log
     /// is still locked, so that live deliveries happen in cursor order.
     pub fn append<R>(
         &self,
-        user: Uuid,
+        topic: Topic,
         event: Arc<Event>,
         now_ms: u64,
         deliver: impl FnOnce() -> R,
     ) -> R {
-        let log = self.users.entry(user).or_default().clone();
+        let log = self.topics.entry(topic).or_default().clone();
         let delivered = {
             let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
             let cursor = self.next(now_ms);
@@ -154,12 +153,12 @@ impl LocalLog {
         delivered
     }
 
-    /// Every event logged for `user` after `after`, oldest first.
-    pub fn read_after(&self, user: Uuid, after: Cursor) -> Result<Vec<Logged>, ReplayError> {
+    /// Every event logged on `topic` after `after`, oldest first.
+    pub fn read_after(&self, topic: Topic, after: Cursor) -> Result<Vec<Logged>, ReplayError> {
         if after != Cursor::START && after.ms < self.started_ms {
             return Err(ReplayError::Expired);
         }
-        let Some(log) = self.users.get(&user).map(|l| l.clone()) else {
+        let Some(log) = self.topics.get(&topic).map(|l| l.clone()) else {
             return Ok(Vec::new());
         };
         let log = log.lock().unwrap_or_else(|p| p.into_inner());
@@ -190,15 +189,15 @@ impl LocalLog {
 
     fn sweep(&self, now_ms: u64) {
         let horizon = now_ms.saturating_sub(RETAIN.as_millis() as u64);
-        self.users.retain(|_, log| {
+        self.topics.retain(|_, log| {
             let log = log.lock().unwrap_or_else(|p| p.into_inner());
             log.entries.back().is_some_and(|(c, _)| c.ms >= horizon)
         });
     }
 
     #[cfg(test)]
-    fn users(&self) -> usize {
-        self.users.len()
+    fn topics(&self) -> usize {
+        self.topics.len()
     }
 }
 
@@ -206,6 +205,7 @@ impl LocalLog {
 mod tests {
     use super::*;
     use crate::realtime::UserEvent;
+    use uuid::Uuid;
 
     fn event() -> Arc<Event> {
         Arc::new(Event::User(UserEvent::FriendRemoved {
@@ -238,8 +238,8 @@ mod tests {
     #[test]
     fn a_replay_returns_what_came_after_the_cursor_in_order() {
         let log = LocalLog::new(1_000);
-        let user = Uuid::new_v4();
-        let other = Uuid::new_v4();
+        let user = Topic::User(Uuid::new_v4());
+        let other = Topic::User(Uuid::new_v4());
         let mut cursors = Vec::new();
         for now in [1_000, 1_000, 1_001] {
             log.append(user, event(), now, || ());
@@ -268,7 +268,7 @@ mod tests {
     #[test]
     fn cursors_from_before_the_process_or_beyond_the_bound_expire() {
         let log = LocalLog::new(5_000);
-        let user = Uuid::new_v4();
+        let user = Topic::User(Uuid::new_v4());
         assert_eq!(
             log.read_after(user, Cursor { ms: 4_999, seq: 0 }).err(),
             Some(ReplayError::Expired)
@@ -292,7 +292,7 @@ mod tests {
     #[test]
     fn old_events_are_forgotten() {
         let log = LocalLog::new(0);
-        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let (a, b) = (Topic::User(Uuid::new_v4()), Topic::Call(Uuid::new_v4()));
         log.append(a, event(), 1, || ());
         let later = 2 + RETAIN.as_millis() as u64;
         log.append(a, event(), later, || ());
@@ -301,7 +301,7 @@ mod tests {
         log.append(b, event(), much_later, || ());
         log.sweep(much_later);
         assert_eq!(
-            log.users(),
+            log.topics(),
             1,
             "a, idle for longer than the log keeps, is gone"
         );

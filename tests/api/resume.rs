@@ -260,3 +260,84 @@ async fn without_a_cursor_a_subscription_starts_live() {
     nothing_more(&mut ws).await;
     ws.close().await;
 }
+
+const CALL_EVENTS: &str =
+    "subscription($c: UUID!, $after: String) { callEvents(callId: $c, after: $after) { __typename
+  ... on CallUpdated { cursor call { participants { user { id } audioMuted } } }
+  ... on CallSignalReceived { cursor signal }
+} }";
+
+const SIGNAL: &str = "mutation($c: UUID!, $t: UUID!, $s: JSON!) { sendCallSignal(callId: $c, toUserId: $t, signal: $s) }";
+
+async fn call_socket(app: &TestApp, who: &Session, call: &str, after: Option<&str>) -> WsClient {
+    let mut ws = WsClient::signed_in(app, Some(&who.access)).await;
+    ws.subscribe("ev", CALL_EVENTS, json!({ "c": call, "after": after }))
+        .await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    ws
+}
+
+async fn next_call_event(ws: &mut WsClient) -> Value {
+    let msg = ws.next_for("ev").await;
+    assert_eq!(msg["type"], "next", "{msg}");
+    msg["payload"]["data"]["callEvents"].clone()
+}
+
+/// `callEvents(callId, after:)`: signals and updates sent while a participant's socket was
+/// down arrive when they resubscribe with their last cursor, in order, once.
+#[tokio::test]
+async fn call_events_resume_from_a_cursor() {
+    let app = TestApp::spawn().await;
+    let users = crate::calls::friends(&app, &["ann", "bob"]).await;
+    let (ann, bob) = (&users[0], &users[1]);
+    let call = crate::calls::call(&app, ann, &[bob]).await;
+    let call_id = crate::calls::id(&call);
+    crate::calls::act(&app, bob, "acceptCall", &call_id).await;
+
+    let mut bob_ws = call_socket(&app, bob, &call_id, None).await;
+    let signal = |n: i64| json!({ "c": call_id, "t": bob.user_id, "s": { "n": n } });
+    let sent = app.gql(Some(&ann.access), SIGNAL, signal(1)).await;
+    assert_eq!(sent["data"]["sendCallSignal"], true, "{sent}");
+    let first = next_call_event(&mut bob_ws).await;
+    assert_eq!(first["signal"]["n"], 1, "{first}");
+    let cursor = first["cursor"].as_str().expect("a cursor").to_owned();
+    bob_ws.close().await;
+
+    // While Bob is away: two more signals and a mute.
+    app.gql(Some(&ann.access), SIGNAL, signal(2)).await;
+    let muted = app
+        .gql(
+            Some(&ann.access),
+            "mutation($c: UUID!) { setCallMedia(callId: $c, input: { audioMuted: true }) { audioMuted } }",
+            json!({ "c": call_id }),
+        )
+        .await;
+    assert!(muted["errors"].is_null(), "{muted}");
+    app.gql(Some(&ann.access), SIGNAL, signal(3)).await;
+
+    let mut bob_ws = call_socket(&app, bob, &call_id, Some(&cursor)).await;
+    let missed = [
+        next_call_event(&mut bob_ws).await,
+        next_call_event(&mut bob_ws).await,
+        next_call_event(&mut bob_ws).await,
+    ];
+    let kinds: Vec<&str> = missed
+        .iter()
+        .map(|e| e["__typename"].as_str().expect("a type"))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["CallSignalReceived", "CallUpdated", "CallSignalReceived"]
+    );
+    assert_eq!(missed[0]["signal"]["n"], 2);
+    assert_eq!(missed[2]["signal"]["n"], 3);
+    nothing_more(&mut bob_ws).await;
+
+    // A cursor older than the log is refused.
+    let mut old = call_socket(&app, bob, &call_id, Some("1000-0")).await;
+    let msg = old.next_for("ev").await;
+    assert_eq!(
+        msg["payload"][0]["extensions"]["code"], "CURSOR_EXPIRED",
+        "{msg}"
+    );
+}

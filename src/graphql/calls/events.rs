@@ -1,16 +1,21 @@
 //! Call events: `IncomingCall` and `CallUpdated` on `userEvents`, and `callEvents(callId)` for
 //! the participants of one call, each event with `serverTimeMs`.
 
+use std::collections::VecDeque;
+
 use async_graphql::{Context, Json, Object, SimpleObject, Subscription, Union};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt, future, stream};
+use futures_util::{Stream, StreamExt, stream};
 use uuid::Uuid;
 
 use super::types::{AnnotationKind, Call};
 use crate::domain::calls::{CallState, ParticipantState};
+use crate::error::AppError;
 use crate::graphql::accounts::user::User;
+use crate::graphql::user_events::{client_cursor, expired, now_cursor};
 use crate::graphql::{ContextExt, loaders};
-use crate::realtime::bus::Delivery;
+use crate::realtime::bus::{Delivery, Subscription as LiveEvents};
+use crate::realtime::resume::{Cursor, Logged, ReplayError};
 use crate::realtime::{CallEvent as Domain, CallMessage, CallSnapshot, Event, Topic};
 use crate::service::calls;
 use crate::state::AppState;
@@ -33,8 +38,8 @@ pub struct IncomingCall {
 #[derive(SimpleObject)]
 pub struct CallUpdated {
     pub call: Call,
-    /// Where to resume after this event: `userEvents(after:)`. Empty on `callEvents`, which
-    /// does not resume yet.
+    /// Where to resume after this event: `userEvents(after:)`, or on `callEvents`
+    /// `callEvents(callId, after:)`.
     pub cursor: String,
     pub server_time_ms: f64,
 }
@@ -53,6 +58,7 @@ pub struct CallSignalReceived {
     call_id: Uuid,
     from: Sender,
     signal: serde_json::Value,
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -67,6 +73,10 @@ impl CallSignalReceived {
     async fn signal(&self) -> Json<serde_json::Value> {
         Json(self.signal.clone())
     }
+    /// Where to resume after this event: `callEvents(callId, after:)`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
     async fn server_time_ms(&self) -> f64 {
         self.server_time_ms
     }
@@ -78,6 +88,7 @@ pub struct ScreenAnnotationAdded {
     from: Sender,
     kind: AnnotationKind,
     data: serde_json::Value,
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -95,6 +106,10 @@ impl ScreenAnnotationAdded {
     async fn data(&self) -> Json<serde_json::Value> {
         Json(self.data.clone())
     }
+    /// Where to resume after this event: `callEvents(callId, after:)`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
     async fn server_time_ms(&self) -> f64 {
         self.server_time_ms
     }
@@ -104,6 +119,7 @@ impl ScreenAnnotationAdded {
 pub struct RemoteControlRequested {
     call_id: Uuid,
     from: Sender,
+    cursor: String,
     server_time_ms: f64,
 }
 
@@ -114,6 +130,10 @@ impl RemoteControlRequested {
     }
     async fn from(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         self.from.user(ctx).await
+    }
+    /// Where to resume after this event: `callEvents(callId, after:)`.
+    async fn cursor(&self) -> &str {
+        &self.cursor
     }
     async fn server_time_ms(&self) -> f64 {
         self.server_time_ms
@@ -129,23 +149,25 @@ pub enum CallEvent {
 }
 
 impl CallEvent {
-    fn updated(snapshot: CallSnapshot, at: &DateTime<Utc>) -> Self {
+    fn updated(snapshot: CallSnapshot, at: &DateTime<Utc>, cursor: Cursor) -> Self {
         Self::CallUpdated(Box::new(CallUpdated {
             call: snapshot.into(),
-            cursor: String::new(),
+            cursor: cursor.to_string(),
             server_time_ms: ms(at),
         }))
     }
 
-    fn from_domain(message: &CallMessage) -> Self {
+    fn from_domain(message: &CallMessage, cursor: Cursor) -> Self {
         let call_id = message.call_id;
         let server_time_ms = ms(&message.at);
+        let cursor_text = cursor.to_string();
         match &message.event {
-            Domain::Updated(snapshot) => Self::updated((**snapshot).clone(), &message.at),
+            Domain::Updated(snapshot) => Self::updated((**snapshot).clone(), &message.at, cursor),
             Domain::Signal { from, signal } => Self::CallSignalReceived(CallSignalReceived {
                 call_id,
                 from: Sender(*from),
                 signal: signal.clone(),
+                cursor: cursor_text,
                 server_time_ms,
             }),
             Domain::Annotation { from, kind, data } => {
@@ -154,6 +176,7 @@ impl CallEvent {
                     from: Sender(*from),
                     kind: (*kind).into(),
                     data: data.clone(),
+                    cursor: cursor_text,
                     server_time_ms,
                 })
             }
@@ -161,6 +184,7 @@ impl CallEvent {
                 Self::RemoteControlRequested(RemoteControlRequested {
                     call_id,
                     from: Sender(*from),
+                    cursor: cursor_text,
                     server_time_ms,
                 })
             }
@@ -179,97 +203,152 @@ fn ends_for(snapshot: &CallSnapshot, viewer: Uuid) -> bool {
             .is_some_and(|p| ParticipantState::of(&p.state).is_live())
 }
 
-enum Step {
-    Send(CallEvent),
-    Last(CallEvent),
-    Skip,
-    End,
-}
-
-impl Step {
-    fn into_items(self) -> impl Iterator<Item = Option<CallEvent>> {
-        let (event, ends) = match self {
-            Step::Send(e) => (Some(e), false),
-            Step::Last(e) => (Some(e), true),
-            Step::Skip => (None, false),
-            Step::End => (None, true),
-        };
-        event.map(Some).into_iter().chain(ends.then_some(None))
-    }
-
-    fn update(snapshot: CallSnapshot, viewer: Uuid, at: &DateTime<Utc>) -> Self {
-        if ends_for(&snapshot, viewer) {
-            Step::Last(CallEvent::updated(snapshot, at))
-        } else {
-            Step::Send(CallEvent::updated(snapshot, at))
-        }
-    }
-}
-
-/// After missing events: the call as it is now.
-async fn resync(state: &AppState, call_id: Uuid, viewer: Uuid) -> Step {
-    match calls::snapshot(&state.db, call_id).await {
-        Ok(snapshot) => Step::update(snapshot, viewer, &Utc::now()),
-        Err(e) => {
-            tracing::warn!(error = ?e, %call_id, "could not resync a call subscriber: ending it");
-            Step::End
-        }
-    }
-}
-
 #[derive(Default)]
 pub struct CallEventsSubscription;
 
 #[Subscription]
 impl CallEventsSubscription {
-    /// The events of one call, for its participants: `CallUpdated`, signals sent to the viewer,
-    /// annotations and (to the sharer) remote-control requests. Ends after the `CallUpdated`
-    /// in which the call ends or the viewer leaves it; a call already over is answered with
-    /// one `CallUpdated`.
+    /// The events of one call, for its participants (`FORBIDDEN` for anyone else): every
+    /// `CallUpdated`, and the signals, annotations and remote-control requests meant for the
+    /// viewer. Ends once the viewer is no longer ringing or joined, or the call ended. Each
+    /// event carries a `cursor`; `after` set to the last one received replays what was missed
+    /// (kept for at least 5 minutes; older is `CURSOR_EXPIRED`), then goes on live.
     async fn call_events(
         &self,
         ctx: &Context<'_>,
         call_id: Uuid,
+        after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = CallEvent> + use<>> {
         let viewer = ctx.viewer().require()?.user_id;
         let state = ctx.state()?.clone();
+        let after = after.as_deref().map(client_cursor).transpose()?;
+        let topic = Topic::Call(call_id);
         // Subscribe before checking, so that nothing falls between the check and the stream.
-        let deliveries = state.bus.subscribe(Topic::Call(call_id));
+        let live = state.bus.subscribe(topic);
         calls::require_participant(&state.db, viewer, call_id).await?;
-        let current = calls::snapshot(&state.db, call_id).await?;
-        let over = ends_for(&current, viewer);
-        let first =
-            stream::iter(over.then(|| Step::Last(CallEvent::updated(current, &Utc::now()))));
-        let events = deliveries.then(move |delivery| {
-            let state = state.clone();
-            async move {
-                match delivery {
-                    Delivery::Event(event) => match event.as_ref() {
-                        Event::Call(message) if message.call_id == call_id => {
-                            if message.to.is_some_and(|to| to != viewer) {
-                                return Step::Skip;
-                            }
-                            match &message.event {
-                                Domain::Updated(snapshot) => {
-                                    Step::update((**snapshot).clone(), viewer, &message.at)
-                                }
-                                _ => Step::Send(CallEvent::from_domain(message)),
-                            }
-                        }
-                        _ => Step::Skip,
-                    },
-                    Delivery::Lagged(missed) => {
-                        tracing::debug!(missed, %call_id, "callEvents subscriber lagged");
-                        resync(&state, call_id, viewer).await
-                    }
+        let (last, backlog) = match after {
+            Some(cursor) => match state.bus.replay(topic, cursor).await {
+                Ok(entries) => (entries.last().map_or(cursor, |(c, _)| *c), entries),
+                Err(ReplayError::Expired) => return Err(expired().into()),
+                Err(ReplayError::Unavailable) => {
+                    return Err(AppError::Internal(anyhow::anyhow!(
+                        "the shared event log is unavailable"
+                    ))
+                    .into());
                 }
+            },
+            None => (
+                state.bus.tail(topic).await.unwrap_or_else(|_| now_cursor()),
+                Vec::new(),
+            ),
+        };
+        let mut feed = CallFeed {
+            state,
+            call_id,
+            viewer,
+            live,
+            last,
+            pending: backlog.into(),
+            ended: false,
+            closing: None,
+        };
+        // Already over for the viewer (and nothing to replay): the call as it is, then the end.
+        if feed.pending.is_empty() {
+            let current = calls::snapshot(&feed.state.db, call_id).await?;
+            if ends_for(&current, viewer) {
+                feed.closing = Some(CallEvent::updated(current, &Utc::now(), last));
             }
-        });
-        let stream = first
-            .chain(events)
-            .flat_map(|step| stream::iter(step.into_items()))
-            .take_while(|event| future::ready(event.is_some()))
-            .filter_map(future::ready);
-        Ok(stream)
+        }
+        Ok(stream::unfold(feed, CallFeed::next))
+    }
+}
+
+/// One `callEvents` subscription: like `userEvents`, the call's log is read past the last
+/// cursor sent whenever the live channel says something happened, so events go out in the
+/// log's order, each once, and a subscriber that fell behind catches up from the log.
+struct CallFeed {
+    state: AppState,
+    call_id: Uuid,
+    viewer: Uuid,
+    live: LiveEvents,
+    last: Cursor,
+    pending: VecDeque<Logged>,
+    ended: bool,
+    /// Sent, then the stream ends.
+    closing: Option<CallEvent>,
+}
+
+impl CallFeed {
+    async fn next(mut self) -> Option<(CallEvent, Self)> {
+        loop {
+            if let Some(event) = self.closing.take() {
+                self.ended = true;
+                return Some((event, self));
+            }
+            if self.ended {
+                return None;
+            }
+            if let Some((cursor, event)) = self.pending.pop_front() {
+                let Event::Call(message) = event.as_ref() else {
+                    continue;
+                };
+                if message.call_id != self.call_id || message.to.is_some_and(|to| to != self.viewer)
+                {
+                    continue;
+                }
+                if let Domain::Updated(snapshot) = &message.event
+                    && ends_for(snapshot, self.viewer)
+                {
+                    self.ended = true;
+                }
+                return Some((CallEvent::from_domain(message, cursor), self));
+            }
+            let poked = match self.live.next().await? {
+                Delivery::Event(event) => Some(event),
+                Delivery::Lagged(missed) => {
+                    tracing::debug!(missed, call_id = %self.call_id, "callEvents subscriber lagged");
+                    None
+                }
+            };
+            let topic = Topic::Call(self.call_id);
+            match self.state.bus.replay(topic, self.last).await {
+                Ok(entries) => {
+                    if let Some((cursor, _)) = entries.last() {
+                        self.last = *cursor;
+                    }
+                    self.pending.extend(entries);
+                }
+                // The shared log is unreachable: the event goes out as it is, under the last
+                // cursor; after a lag, the call as it is now.
+                Err(ReplayError::Unavailable) => match poked {
+                    Some(event) => self.pending.push_back((self.last, event)),
+                    None => self.closing = self.resync().await,
+                },
+                Err(ReplayError::Expired) => self.closing = self.resync().await,
+            }
+        }
+    }
+
+    /// The call as it is now, as a last event when it is over for the viewer; otherwise the
+    /// stream goes on from the log's current end.
+    async fn resync(&mut self) -> Option<CallEvent> {
+        let topic = Topic::Call(self.call_id);
+        self.last = self
+            .state
+            .bus
+            .tail(topic)
+            .await
+            .unwrap_or_else(|_| now_cursor());
+        match calls::snapshot(&self.state.db, self.call_id).await {
+            Ok(snapshot) if ends_for(&snapshot, self.viewer) => {
+                Some(CallEvent::updated(snapshot, &Utc::now(), self.last))
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = ?e, call_id = %self.call_id, "could not resync a call subscriber: ending it");
+                self.ended = true;
+                None
+            }
+        }
     }
 }

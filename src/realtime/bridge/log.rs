@@ -1,5 +1,5 @@
-//! The users' event logs that instances share: one Redis stream per user
-//! (`{REDIS_KEY_PREFIX}log:user:{id}`), written by each instance's sender task in the same
+//! The event logs that instances share: one Redis stream per user and per call
+//! (`{REDIS_KEY_PREFIX}log:user:{id}`, `…log:call:{id}`), written by each instance's sender task in the same
 //! pipeline as the event's pub/sub message and before it, so that whoever hears of an event can
 //! already read it. Stream ids are the cursors. Entries older than [`RETAIN`] are trimmed as
 //! new ones are added, and a stream nobody wrote to for twice that long expires.
@@ -11,7 +11,6 @@
 use std::sync::Arc;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use uuid::Uuid;
 
 use super::wire::Key;
 use crate::realtime::{
@@ -40,20 +39,20 @@ impl RedisLog {
         }
     }
 
-    fn stream(&self, user: Uuid) -> String {
-        format!("{}{}", self.prefix, Topic::User(user))
+    fn stream(&self, topic: Topic) -> String {
+        format!("{}{}", self.prefix, topic)
     }
 
-    /// Adds the commands that log `event` for `user` to `pipe`.
+    /// Adds the commands that log `event` on `topic` to `pipe`.
     pub fn append(
         &self,
         pipe: &mut redis::Pipeline,
-        user: Uuid,
+        topic: Topic,
         event: &Event,
         now_ms: i64,
     ) -> serde_json::Result<()> {
-        let entry = self.seal(user, &serde_json::to_vec(event)?);
-        let stream = self.stream(user);
+        let entry = self.seal(topic, &serde_json::to_vec(event)?);
+        let stream = self.stream(topic);
         let retain_ms = RETAIN.as_millis() as i64;
         pipe.cmd("XADD")
             .arg(&stream)
@@ -68,9 +67,13 @@ impl RedisLog {
         Ok(())
     }
 
-    /// Every event logged for `user` after `after`, oldest first.
-    pub async fn read_after(&self, user: Uuid, after: Cursor) -> Result<Vec<Logged>, ReplayError> {
-        let stream = self.stream(user);
+    /// Every event logged on `topic` after `after`, oldest first.
+    pub async fn read_after(
+        &self,
+        topic: Topic,
+        after: Cursor,
+    ) -> Result<Vec<Logged>, ReplayError> {
+        let stream = self.stream(topic);
         let mut connection = self.connection.clone();
         let mut out = Vec::new();
         let mut from = after;
@@ -93,7 +96,7 @@ impl RedisLog {
                     continue;
                 };
                 from = cursor;
-                match self.decode(user, &fields) {
+                match self.decode(topic, &fields) {
                     Some(event) => out.push((cursor, Arc::new(event))),
                     None => tracing::warn!(
                         %cursor,
@@ -107,10 +110,10 @@ impl RedisLog {
         }
     }
 
-    /// The id of the newest entry of `user`'s stream (or the start, for an empty one).
-    pub async fn tail(&self, user: Uuid) -> Result<Cursor, ReplayError> {
+    /// The id of the newest entry of `topic`'s stream (or the start, for an empty one).
+    pub async fn tail(&self, topic: Topic) -> Result<Cursor, ReplayError> {
         let newest: Vec<(String, Vec<Vec<u8>>)> = redis::cmd("XREVRANGE")
-            .arg(self.stream(user))
+            .arg(self.stream(topic))
             .arg("+")
             .arg("-")
             .arg("COUNT")
@@ -127,31 +130,31 @@ impl RedisLog {
             .unwrap_or(Cursor::START))
     }
 
-    /// `<tag>\n<event JSON>`, the tag covering the user's topic and the JSON.
-    fn seal(&self, user: Uuid, json: &[u8]) -> Vec<u8> {
-        let tag = self.key.tag(&signed(user, json));
+    /// `<tag>\n<event JSON>`, the tag covering the topic and the JSON.
+    fn seal(&self, topic: Topic, json: &[u8]) -> Vec<u8> {
+        let tag = self.key.tag(&signed(topic, json));
         let mut out = URL_SAFE_NO_PAD.encode(tag).into_bytes();
         out.push(b'\n');
         out.extend_from_slice(json);
         out
     }
 
-    fn decode(&self, user: Uuid, fields: &[Vec<u8>]) -> Option<Event> {
+    fn decode(&self, topic: Topic, fields: &[Vec<u8>]) -> Option<Event> {
         let entry = fields
             .chunks(2)
             .find(|pair| pair.first().is_some_and(|f| f == FIELD.as_bytes()))?
             .get(1)?;
         let split = entry.iter().position(|&b| b == b'\n')?;
         let (tag, json) = (&entry[..split], &entry[split + 1..]);
-        if !self.key.verifies(&signed(user, json), tag) {
+        if !self.key.verifies(&signed(topic, json), tag) {
             return None;
         }
         serde_json::from_slice(json).ok()
     }
 }
 
-fn signed(user: Uuid, json: &[u8]) -> Vec<u8> {
-    let mut signed = format!("{}\n", Topic::User(user)).into_bytes();
+fn signed(topic: Topic, json: &[u8]) -> Vec<u8> {
+    let mut signed = format!("{topic}\n").into_bytes();
     signed.extend_from_slice(json);
     signed
 }

@@ -184,9 +184,9 @@ impl Sender {
             let mut topics = Vec::with_capacity(batch.len());
             let mut personal = Vec::new();
             for (topic, event) in batch.drain(..) {
-                if let Topic::User(user) = topic {
+                if topic.is_logged() {
                     // Logged before it is announced: whoever hears of it can read it.
-                    if let Err(e) = self.log.append(&mut pipe, user, &event, now) {
+                    if let Err(e) = self.log.append(&mut pipe, topic, &event, now) {
                         tracing::error!(error = %e, %topic, "an event could not be encoded for Redis");
                     }
                     personal.push((topic, event.clone()));
