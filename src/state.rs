@@ -21,6 +21,7 @@ use crate::mail::Mailer;
 use crate::media::{MediaStore, Prober};
 use crate::realtime::ClientConnections;
 use crate::realtime::{EventBus, MessengerRuntime, Presence, RoomRuntime};
+use crate::service::catalog::cache::CatalogCache;
 
 #[derive(Clone)]
 pub struct AppState(Arc<App>);
@@ -51,6 +52,8 @@ pub struct App {
     pub ws_clients: ClientConnections,
     /// Queues the mails of accounts by email.
     pub mailer: Mailer,
+    /// Artists' and tracks' rows by id, read through.
+    pub catalog_cache: CatalogCache,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             oidc: OidcProvider::new(&config),
             ws_clients: ClientConnections::default(),
             mailer,
+            catalog_cache: CatalogCache::default(),
             config,
             db,
         }))

@@ -283,7 +283,7 @@ impl UserEventsSubscription {
                     match delivery {
                         Delivery::Event(event) => match event.as_ref() {
                             Event::User(e) => Some(UserEvent::from_domain(e)),
-                            Event::Room(_) => None,
+                            Event::Room(_) | Event::Catalog(_) => None,
                         },
                         // Personal events are notifications; a client this far behind refetches.
                         Delivery::Lagged(n) => {

@@ -24,6 +24,8 @@ use crate::realtime::bridge::Bridge;
 pub enum Topic {
     User(Uuid),
     Room(Uuid),
+    /// News of changed catalog rows, for every instance's catalog cache.
+    Catalog,
 }
 
 impl fmt::Display for Topic {
@@ -31,6 +33,7 @@ impl fmt::Display for Topic {
         match self {
             Topic::User(id) => write!(f, "user:{id}"),
             Topic::Room(id) => write!(f, "room:{id}"),
+            Topic::Catalog => f.write_str("catalog"),
         }
     }
 }
@@ -39,6 +42,9 @@ impl FromStr for Topic {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, ()> {
+        if s == "catalog" {
+            return Ok(Topic::Catalog);
+        }
         let (kind, id) = s.split_once(':').ok_or(())?;
         let id = id.parse().map_err(|_| ())?;
         match kind {
@@ -250,7 +256,11 @@ mod tests {
 
     #[test]
     fn topics_read_back_from_their_names() {
-        for topic in [Topic::User(Uuid::new_v4()), Topic::Room(Uuid::new_v4())] {
+        for topic in [
+            Topic::User(Uuid::new_v4()),
+            Topic::Room(Uuid::new_v4()),
+            Topic::Catalog,
+        ] {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }
         for bad in [

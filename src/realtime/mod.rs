@@ -12,7 +12,7 @@ pub mod typing;
 
 pub use bus::{EventBus, Topic};
 pub use connections::ClientConnections;
-pub use events::{ConversationMessage, Event, UserEvent};
+pub use events::{CatalogChange, ConversationMessage, Event, UserEvent};
 pub use messenger::MessengerRuntime;
 pub use presence::Presence;
 pub use rooms::events::{RoomEvent, RoomMessage};
