@@ -17,6 +17,7 @@ and idle memory. Every process it starts is stopped by its pid at the end.
 
 usage: cargo build --release && bench/ratios.py
 env:   ROUNDS (3)  DURATION (10s)  CONNS (64)  TESTS (abcde)  BARE_TARGET_DIR (target/bare)
+       SOUNDROOM_BIN (target/release/soundroom)
 Needs: wrk, nginx, curl (Debian: apt-get install wrk nginx-light curl).
 """
 
@@ -167,7 +168,7 @@ def interleaved(name, targets):
 
 
 def main():
-    binary = os.path.join(ROOT, "target", "release", "soundroom")
+    binary = os.environ.get("SOUNDROOM_BIN", os.path.join(ROOT, "target", "release", "soundroom"))
     if not os.access(binary, os.X_OK):
         sys.exit("build first: cargo build --release")
     for tool in ("wrk", "nginx", "curl"):

@@ -30,14 +30,6 @@ impl Documents {
         }
         self.0.insert(text.into(), document.clone());
     }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -58,6 +50,6 @@ mod tests {
         for i in 0..MAX_DOCUMENTS {
             docs.keep(&format!("{{ a{i}: serverTime }}"), &parsed);
         }
-        assert!(docs.len() <= MAX_DOCUMENTS);
+        assert!(docs.0.len() <= MAX_DOCUMENTS);
     }
 }
