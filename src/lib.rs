@@ -54,6 +54,7 @@ impl Application {
             .await?;
         }
         service::cluster::start(&state)?;
+        service::catalog::cache::follow(&state);
         service::rooms::live::start(&state).await?;
         state.mailer.start();
         service::messenger::attachments::start_sweeper(&state);
@@ -110,7 +111,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     if config.run_migrations {
         db::migrate(&db, &config).await?;
     }
-    let media = MediaStore::open(&config.media.dir)
+    let media = MediaStore::open(&config.media.dir, config.media.stream_cache_bytes)
         .with_context(|| format!("MEDIA_DIR: cannot use {}", config.media.dir.display()))?;
     let mailer = Mailer::new(&config, db.clone())?;
     Ok(AppState::new(config, db, media, db_statements, mailer))

@@ -21,6 +21,7 @@ use crate::mail::Mailer;
 use crate::media::{MediaStore, Prober};
 use crate::realtime::ClientConnections;
 use crate::realtime::{CallRuntime, EventBus, MessengerRuntime, Presence, RoomRuntime};
+use crate::service::catalog::cache::CatalogCache;
 
 #[derive(Clone)]
 pub struct AppState(Arc<App>);
@@ -53,6 +54,8 @@ pub struct App {
     pub ws_clients: ClientConnections,
     /// Queues the mails of accounts by email.
     pub mailer: Mailer,
+    /// Artists' and tracks' rows by id, read through.
+    pub catalog_cache: CatalogCache,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             oidc: OidcProvider::new(&config),
             ws_clients: ClientConnections::default(),
             mailer,
+            catalog_cache: CatalogCache::default(),
             config,
             db,
         }))

@@ -1,34 +1,98 @@
 //! argon2id password hashing, on blocking threads: one hash costs tens of milliseconds of CPU
 //! and 19 MiB, and must not stall the async runtime.
 //!
-//! At most one hash per CPU runs at a time; the rest wait their turn. The work is CPU-bound, so
-//! more at once is no faster, and a burst of sign-ins (or a hostile client) would otherwise hold
-//! 19 MiB per hash on dozens of blocking threads. (That memory is returned afterwards thanks to
-//! the allocator choice in `main.rs`.)
+//! Hashes run one CPU fewer at a time than the machine has (at least one): the work is
+//! CPU-bound, so more at once is no faster, and a burst of sign-ins would otherwise take every
+//! core from the runtime, and every other request would wait behind it. The rest wait their
+//! turn in a bounded queue; past [`MAX_WAITING`] waiters, or after [`MAX_WAIT`], the answer is
+//! `TOO_MANY_REQUESTS`. A burst (or a hostile client) never holds 19 MiB per hash on dozens of
+//! blocking threads. (That memory is returned afterwards thanks to the allocator choice in
+//! `main.rs`.)
 
-use std::sync::OnceLock;
+use std::{
+    sync::{
+        OnceLock,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::{AppError, AppResult};
 
-/// Runs `work` on a blocking thread once one of the per-CPU turns is free.
+/// Most hashes waiting for a turn; more are refused at once.
+pub const MAX_WAITING: usize = 256;
+/// Longest a hash waits for its turn.
+pub const MAX_WAIT: Duration = Duration::from_secs(10);
+
+struct Turns {
+    permits: Semaphore,
+    waiting: AtomicUsize,
+}
+
+/// Hashes that may run at once: one per CPU, but one.
+fn hashing_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .max(1)
+}
+
+fn turns() -> &'static Turns {
+    static TURNS: OnceLock<Turns> = OnceLock::new();
+    TURNS.get_or_init(|| Turns {
+        permits: Semaphore::new(hashing_threads()),
+        waiting: AtomicUsize::new(0),
+    })
+}
+
+/// Counts a waiter for as long as it waits (also when its request is dropped meanwhile).
+struct Waiting(&'static AtomicUsize);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn busy() -> AppError {
+    AppError::TooManyRequests {
+        retry_after_secs: 1,
+    }
+}
+
+async fn turn() -> AppResult<SemaphorePermit<'static>> {
+    let turns = turns();
+    if let Ok(permit) = turns.permits.try_acquire() {
+        return Ok(permit);
+    }
+    if turns.waiting.fetch_add(1, Ordering::Relaxed) >= MAX_WAITING {
+        turns.waiting.fetch_sub(1, Ordering::Relaxed);
+        return Err(busy());
+    }
+    let _waiting = Waiting(&turns.waiting);
+    match tokio::time::timeout(MAX_WAIT, turns.permits.acquire()).await {
+        Ok(permit) => permit
+            .context("password hashing is shut down")
+            .map_err(AppError::Internal),
+        Err(_) => Err(busy()),
+    }
+}
+
+/// Runs `work` on a blocking thread once a turn is free; the turn is held until the work is
+/// done, even if the request waiting for it goes away.
 async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    static TURNS: OnceLock<Semaphore> = OnceLock::new();
-    let turns = TURNS.get_or_init(|| {
-        Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    });
-    let _turn = turns
-        .acquire()
-        .await
-        .context("password hashing is shut down")
-        .map_err(AppError::Internal)?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .context("password hashing task failed")
-        .map_err(AppError::Internal)
+    let turn = turn().await?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .context("password hashing task failed")
+    .map_err(AppError::Internal)
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
@@ -74,5 +138,11 @@ mod tests {
         );
         assert!(!verify("wrong horse".into(), Some(a)).await.expect("verify"));
         assert!(!verify("anything".into(), None).await.expect("verify"));
+    }
+
+    #[test]
+    fn leaves_a_cpu_to_the_runtime() {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(hashing_threads(), cpus.saturating_sub(1).max(1));
     }
 }

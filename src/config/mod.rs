@@ -73,6 +73,8 @@ pub struct MediaConfig {
     pub probe_timeout: Duration,
     /// Audio decoded in full at the start of a file; past it, packets are only demuxed.
     pub probe_decode: Duration,
+    /// Memory for recently served blocks of audio files (0 turns that cache off).
+    pub stream_cache_bytes: usize,
 }
 
 #[derive(Clone)]
@@ -205,6 +207,7 @@ impl Config {
                 probe_concurrency: parse(src, "PROBE_CONCURRENCY", default_probe_concurrency())?,
                 probe_timeout: Duration::from_millis(parse(src, "PROBE_TIMEOUT_MS", 20_000)?),
                 probe_decode: Duration::from_secs(parse(src, "PROBE_DECODE_SECS", 1800)?),
+                stream_cache_bytes: parse(src, "STREAM_CACHE_BYTES", 16 * 1024 * 1024)?,
             },
             security: SecurityConfig::load(src, app_env)?,
             mail: MailConfig::load(src, app_env, &data_dir)?,

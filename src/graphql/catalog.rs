@@ -176,9 +176,7 @@ pub struct CatalogQuery;
 #[Object]
 impl CatalogQuery {
     async fn artist(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Artist>> {
-        Ok(catalog::find_artist(&ctx.state()?.db, id)
-            .await?
-            .map(Artist))
+        Ok(catalog::cache::artist(ctx.state()?, id).await?.map(Artist))
     }
 
     /// Artists by name; `search` matches any part of the name, case-insensitively.
@@ -201,7 +199,7 @@ impl CatalogQuery {
     }
 
     async fn track(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Track>> {
-        Ok(catalog::find_track(&ctx.state()?.db, id).await?.map(Track))
+        Ok(catalog::cache::track(ctx.state()?, id).await?.map(Track))
     }
 
     /// Tracks by name. `search` matches any part of the name case-insensitively; `genre` is an
@@ -260,14 +258,14 @@ impl CatalogMutation {
             image_url: patch(input.image_url),
         };
         Ok(Artist(
-            catalog::update_artist(&ctx.state()?.db, viewer.user_id, id, fields).await?,
+            catalog::update_artist(ctx.state()?, viewer.user_id, id, fields).await?,
         ))
     }
 
     /// Whoever added the artist, or an admin; `CONFLICT` while it still has tracks.
     async fn delete_artist(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
         let viewer = ctx.viewer().require()?;
-        Ok(catalog::delete_artist(&ctx.state()?.db, viewer.user_id, id).await?)
+        Ok(catalog::delete_artist(ctx.state()?, viewer.user_id, id).await?)
     }
 
     /// A GraphQL multipart request with the audio as `file`. The file is probed (format,
@@ -311,7 +309,7 @@ impl CatalogMutation {
             artist_id: input.artist_id,
         };
         Ok(Track(
-            catalog::update_track(&ctx.state()?.db, viewer.user_id, id, fields).await?,
+            catalog::update_track(ctx.state()?, viewer.user_id, id, fields).await?,
         ))
     }
 

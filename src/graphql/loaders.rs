@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::error::{AppError, AppResult};
 use crate::service::social::{self, Relation};
 use crate::service::{catalog, library, messenger};
+use crate::state::AppState;
 
 /// Loader errors must be `Clone`; they surface as internal errors.
 type LoadError = Arc<sea_orm::DbErr>;
@@ -83,6 +84,34 @@ where
             .all(&self.0)
             .await?;
         Ok(rows.into_iter().map(|row| (row.key(), row)).collect())
+    }
+}
+
+/// Artists or tracks by id, through the catalog cache: only the rows it lacks are queried, in
+/// one `IN (…)` query per batch.
+pub struct Catalog<M>(AppState, PhantomData<fn() -> M>);
+
+impl<M> Catalog<M> {
+    pub fn new(state: &AppState) -> Self {
+        Self(state.clone(), PhantomData)
+    }
+}
+
+impl Loader<Uuid> for Catalog<artist::Model> {
+    type Value = artist::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, artist::Model>, LoadError> {
+        Ok(catalog::cache::artists(&self.0, keys).await?)
+    }
+}
+
+impl Loader<Uuid> for Catalog<track::Model> {
+    type Value = track::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, track::Model>, LoadError> {
+        Ok(catalog::cache::tracks(&self.0, keys).await?)
     }
 }
 
@@ -349,19 +378,20 @@ impl Loader<(Uuid, Uuid)> for UnreadLoader {
 /// Registers every loader as schema data.
 pub fn register<Q, M, S>(
     builder: async_graphql::SchemaBuilder<Q, M, S>,
-    db: &DatabaseConnection,
+    state: &AppState,
 ) -> async_graphql::SchemaBuilder<Q, M, S> {
+    let db = &state.db;
     builder
         .data(DataLoader::new(
             ById::<user::Entity>::new(db.clone()),
             tokio::spawn,
         ))
         .data(DataLoader::new(
-            ById::<artist::Entity>::new(db.clone()),
+            Catalog::<artist::Model>::new(state),
             tokio::spawn,
         ))
         .data(DataLoader::new(
-            ById::<track::Entity>::new(db.clone()),
+            Catalog::<track::Model>::new(state),
             tokio::spawn,
         ))
         .data(DataLoader::new(RelationLoader(db.clone()), tokio::spawn))
@@ -414,7 +444,7 @@ pub async fn user(ctx: &Context<'_>, id: Uuid) -> AppResult<user::Model> {
 }
 
 pub async fn artist(ctx: &Context<'_>, id: Uuid) -> AppResult<artist::Model> {
-    loader::<ById<artist::Entity>>(ctx)?
+    loader::<Catalog<artist::Model>>(ctx)?
         .load_one(id)
         .await
         .map_err(internal)?
@@ -422,7 +452,7 @@ pub async fn artist(ctx: &Context<'_>, id: Uuid) -> AppResult<artist::Model> {
 }
 
 pub async fn track(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<track::Model>> {
-    loader::<ById<track::Entity>>(ctx)?
+    loader::<Catalog<track::Model>>(ctx)?
         .load_one(id)
         .await
         .map_err(internal)

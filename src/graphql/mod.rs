@@ -6,6 +6,7 @@ mod calls;
 mod catalog;
 mod connection;
 mod context;
+mod documents;
 mod library;
 mod loaders;
 mod messenger;
@@ -78,7 +79,7 @@ fn builder(max_depth: usize) -> SchemaBuilder<QueryRoot, MutationRoot, Subscript
 pub fn build_schema(state: AppState) -> AppSchema {
     let builder = builder(state.config.graphql_max_depth);
     let builder = builder.extension(query_limits::QueryLimits::new(&state.config));
-    loaders::register(builder, &state.db).data(state).finish()
+    loaders::register(builder, &state).data(state).finish()
 }
 
 /// The SDL exactly as committed in `schema.graphql`.

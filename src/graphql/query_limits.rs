@@ -26,10 +26,12 @@ use async_graphql::{
 
 use crate::config::Config;
 use crate::graphql::argument_values::{self, RequestInputs};
+use crate::graphql::documents::Documents;
 
 pub struct QueryLimits {
     max_aliases: usize,
     max_complexity: usize,
+    documents: Documents,
 }
 
 impl QueryLimits {
@@ -37,6 +39,7 @@ impl QueryLimits {
         Self {
             max_aliases: config.security.graphql_max_aliases,
             max_complexity: config.graphql_max_complexity,
+            documents: Documents::default(),
         }
     }
 }
@@ -46,6 +49,7 @@ impl ExtensionFactory for QueryLimits {
         Arc::new(QueryLimitsExtension {
             max_aliases: self.max_aliases,
             max_complexity: self.max_complexity,
+            documents: self.documents.clone(),
             found: Mutex::default(),
         })
     }
@@ -57,6 +61,8 @@ impl ExtensionFactory for QueryLimits {
 struct QueryLimitsExtension {
     max_aliases: usize,
     max_complexity: usize,
+    /// Documents parsed before (this is the only extension that sees parsing).
+    documents: Documents,
     found: Mutex<Found>,
 }
 
@@ -97,7 +103,14 @@ impl Extension for QueryLimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+        let document = match self.documents.get(query) {
+            Some(document) => document,
+            None => {
+                let document = next.run(ctx, query, variables).await?;
+                self.documents.keep(query, &document);
+                document
+            }
+        };
         let mut found = self.found();
         found.aliases = count_aliases(&document);
         let inputs = RequestInputs {

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::auth::tokens::bearer;
 use crate::domain::messenger::{MessageKind, is_inline};
 use crate::error::{AppError, AppResult};
-use crate::media::serve::{Served, serve};
+use crate::media::serve::serve;
 use crate::service::messenger::attachments;
 use crate::state::AppState;
 
@@ -37,14 +37,8 @@ pub async fn attachment(
         Ok(file) => file,
         Err(err) => return err.into_response(),
     };
-    let path = app.media.attachment_path(file.id);
-    let served = Served {
-        path: &path,
-        id: file.id,
-        mime_type: &file.mime_type,
-    };
-    let mut response = match serve(served, &method, &headers).await {
-        Ok(response) => response,
+    let mut response = match app.media.open_attachment(file.id, &file.mime_type).await {
+        Ok(source) => serve(source, &method, &headers),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             tracing::warn!(attachment_id = %file.id, "an attachment's file is missing");
             return AppError::not_found("This attachment is not available").into_response();

@@ -259,19 +259,19 @@ fn render(format: Format, response: GqlResponse) -> Response {
     let (status, body) = if is_request_error {
         (
             format.document_error_status(),
-            serde_json::json!({ "errors": response.errors }),
+            serde_json::json!({ "errors": response.errors }).to_string(),
         )
     } else {
         (
             StatusCode::OK,
-            serde_json::to_value(&response).unwrap_or_else(|_| internal_body()),
+            serde_json::to_string(&response).unwrap_or_else(|_| internal_body().to_string()),
         )
     };
     http_headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),
     );
-    let mut resp = (status, body.to_string()).into_response();
+    let mut resp = (status, body).into_response();
     resp.headers_mut().extend(http_headers);
     resp
 }

@@ -23,7 +23,13 @@ mod upload;
 mod web;
 mod ws;
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{
     Router,
@@ -44,7 +50,7 @@ use tower_http::{
     },
     cors::{AllowHeaders, AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer,
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -83,7 +89,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     let state = HttpState { app, schema };
 
     let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
@@ -136,6 +142,34 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .fallback(web::fallback)
         .with_state(state)
         .layer(layers)
+}
+
+/// Request ids shaped as UUIDs: a random half drawn once per process and a counter, so that
+/// naming a request costs no system call (a v4 UUID reads the system's random source each time).
+#[derive(Clone)]
+struct RequestIds {
+    prefix: u64,
+    next: Arc<AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        Self {
+            prefix: uuid::Uuid::new_v4().as_u64_pair().0,
+            next: Arc::default(),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let id = uuid::Uuid::from_u64_pair(self.prefix, n)
+            .hyphenated()
+            .encode_lower(&mut buf);
+        HeaderValue::from_str(id).ok().map(RequestId::new)
+    }
 }
 
 /// The largest file one multipart upload may carry: an audio track or an attachment.

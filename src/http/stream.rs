@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::auth::tokens::bearer;
 use crate::error::{AppError, AppResult};
-use crate::media::serve::{Served, serve};
+use crate::media::serve::{Source, serve};
 use crate::service::catalog;
 use crate::state::AppState;
 
@@ -29,25 +29,15 @@ pub async fn audio(
     method: Method,
     headers: HeaderMap,
 ) -> Response {
-    let (track_id, mime_type) = match authorized_mime(&app, &id, &query, &headers).await {
-        Ok(found) => found,
-        Err(err) => return err.into_response(),
-    };
-    let path = app.media.path_of(track_id);
-    let served = Served {
-        path: &path,
-        id: track_id,
-        mime_type: &mime_type,
-    };
-    match serve(served, &method, &headers).await {
-        Ok(response) => response,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    match authorized_source(&app, &id, &query, &headers).await {
+        Ok(Ok(source)) => serve(source, &method, &headers),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             // Deleted meanwhile (here or by another instance), or lost.
-            app.media.forget(track_id);
-            tracing::warn!(%track_id, "a track's audio file is missing");
+            tracing::warn!(track_id = %id, "a track's audio file is missing");
             AppError::not_found("This track's audio is not available").into_response()
         }
-        Err(e) => AppError::Internal(anyhow::anyhow!("serving audio: {e}")).into_response(),
+        Ok(Err(e)) => AppError::Internal(anyhow::anyhow!("serving audio: {e}")).into_response(),
+        Err(err) => err.into_response(),
     }
 }
 
@@ -59,7 +49,7 @@ pub async fn metadata(
 ) -> Response {
     let result: AppResult<Response> = async {
         let track = authorized_track(&app, &id, &query, &headers).await?;
-        let artist = catalog::find_artist(&app.db, track.artist_id)
+        let artist = catalog::cache::artist(&app, track.artist_id)
             .await?
             .map(|a| a.name);
         Ok(Json(json!({
@@ -79,22 +69,22 @@ pub async fn metadata(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// The track's id and content type, after auth; from the cache when the file was served before.
-async fn authorized_mime(
+/// The track's open file, after auth: kept open since it was last served, or opened now (its
+/// content type read from the database). The inner error is the file's.
+async fn authorized_source(
     app: &AppState,
     id: &str,
     query: &HashMap<String, String>,
     headers: &HeaderMap,
-) -> AppResult<(Uuid, std::sync::Arc<str>)> {
+) -> AppResult<std::io::Result<Source>> {
     let track_id = authorize(app, id, query, headers)?;
-    if let Some(mime) = app.media.cached_mime(track_id) {
-        return Ok((track_id, mime));
+    match app.media.cached_track(track_id).await {
+        Ok(Some(source)) => return Ok(Ok(source)),
+        Ok(None) => {}
+        Err(e) => return Ok(Err(e)),
     }
     let track = find(app, track_id).await?;
-    Ok((
-        track_id,
-        app.media.remember_mime(track_id, &track.mime_type),
-    ))
+    Ok(app.media.open_track(track_id, &track.mime_type).await)
 }
 
 async fn authorized_track(
@@ -108,7 +98,7 @@ async fn authorized_track(
 }
 
 async fn find(app: &AppState, track_id: Uuid) -> AppResult<track::Model> {
-    catalog::find_track(&app.db, track_id)
+    catalog::cache::track(app, track_id)
         .await?
         .ok_or_else(|| AppError::not_found("Track not found"))
 }

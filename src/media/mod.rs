@@ -1,7 +1,9 @@
 //! Audio and attachments: where files live, what they are, and how their bytes are served
-//! (ranges, validators).
+//! (ranges, validators, the open files and cached blocks they are served from).
 
+pub mod blocks;
 mod mp4_edit;
+pub mod open_files;
 pub mod probe;
 pub mod prober;
 pub mod range;

@@ -1,11 +1,12 @@
 //! Serving a stored file over HTTP per RFC 9110: validators (`ETag`, `Last-Modified`),
 //! conditional requests (`If-Match`, `If-None-Match`, `If-Modified-Since`,
 //! `If-Unmodified-Since`, `If-Range`) and byte ranges (single, suffix, open, multiple as
-//! `multipart/byteranges`). Bodies are streamed from the file, never read whole into memory.
+//! `multipart/byteranges`). Bodies are read from the open file (or its cached blocks) as the
+//! connection takes them, never read whole into memory.
 
 use std::{
-    io::{self, SeekFrom},
-    path::Path,
+    io,
+    sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -14,33 +15,27 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use futures_util::{StreamExt, stream};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use futures_util::{Stream, StreamExt, stream};
 use uuid::Uuid;
 
+use super::blocks::{BLOCK, BlockKey, Blocks};
+use super::open_files::OpenFile;
 use super::range::{self, ByteSpan, RangeRequest};
 
-const CHUNK: usize = 256 * 1024;
+/// Largest read while no block cache is on: a whole-file GET goes out in writes this large.
+const LARGE_READ: u64 = 1024 * 1024;
 
-/// A file about to be served, with what its headers need.
-pub struct Served<'a> {
-    pub path: &'a Path,
-    /// Names the representation in the ETag; stored files never change in place.
-    pub id: Uuid,
-    pub mime_type: &'a str,
+/// A file about to be served, and the block cache to serve it through (`None`: read directly).
+#[derive(Clone)]
+pub struct Source {
+    pub file: Arc<OpenFile>,
+    pub blocks: Option<Arc<Blocks>>,
 }
 
-/// Answers `method` (GET or HEAD) for `file` given the request's headers.
-pub async fn serve(file: Served<'_>, method: &Method, headers: &HeaderMap) -> io::Result<Response> {
-    let meta = tokio::fs::metadata(file.path).await?;
-    let size = meta.len();
-    let modified = meta.modified().unwrap_or(UNIX_EPOCH);
-    let modified_secs = modified
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let etag = format!("\"{}-{:x}-{:x}\"", file.id.simple(), size, modified_secs);
-    let last_modified = httpdate::fmt_http_date(modified);
+/// Answers `method` (GET or HEAD) for `source` given the request's headers.
+pub fn serve(source: Source, method: &Method, headers: &HeaderMap) -> Response {
+    let file = &source.file;
+    let (size, modified_secs, etag) = (file.size, file.modified_secs, file.etag.as_str());
 
     let mut base = HeaderMap::new();
     base.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -49,34 +44,34 @@ pub async fn serve(file: Served<'_>, method: &Method, headers: &HeaderMap) -> io
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    insert(&mut base, header::ETAG, &etag);
-    insert(&mut base, header::LAST_MODIFIED, &last_modified);
+    base.insert(header::ETAG, file.etag_header.clone());
+    base.insert(header::LAST_MODIFIED, file.last_modified.clone());
 
     // RFC 9110 §13.2.2: If-Match, then If-Unmodified-Since, then If-None-Match, then
     // If-Modified-Since, then If-Range.
     if let Some(value) = text(headers, header::IF_MATCH) {
-        if !matches_any(value, &etag, true) {
-            return Ok(status_only(StatusCode::PRECONDITION_FAILED, base));
+        if !matches_any(value, etag, true) {
+            return status_only(StatusCode::PRECONDITION_FAILED, base);
         }
     } else if let Some(since) = date(headers, header::IF_UNMODIFIED_SINCE)
         && modified_secs > since
     {
-        return Ok(status_only(StatusCode::PRECONDITION_FAILED, base));
+        return status_only(StatusCode::PRECONDITION_FAILED, base);
     }
     if let Some(value) = text(headers, header::IF_NONE_MATCH) {
-        if matches_any(value, &etag, false) {
-            return Ok(status_only(StatusCode::NOT_MODIFIED, base));
+        if matches_any(value, etag, false) {
+            return status_only(StatusCode::NOT_MODIFIED, base);
         }
     } else if let Some(since) = date(headers, header::IF_MODIFIED_SINCE)
         && modified_secs <= since
     {
-        return Ok(status_only(StatusCode::NOT_MODIFIED, base));
+        return status_only(StatusCode::NOT_MODIFIED, base);
     }
 
-    insert(&mut base, header::CONTENT_TYPE, file.mime_type);
+    base.insert(header::CONTENT_TYPE, file.content_type.clone());
     let ranges = match text(headers, header::RANGE) {
         // Range is defined for GET only; If-Range whose validator fails means "send it all".
-        Some(value) if method == Method::GET && if_range_holds(headers, &etag, modified_secs) => {
+        Some(value) if method == Method::GET && if_range_holds(headers, etag, modified_secs) => {
             range::evaluate(value, size)
         }
         _ => RangeRequest::Full,
@@ -84,33 +79,29 @@ pub async fn serve(file: Served<'_>, method: &Method, headers: &HeaderMap) -> io
     let head = method == Method::HEAD;
     match ranges {
         RangeRequest::Full => {
-            let body = if head {
+            let body = if head || size == 0 {
                 Body::empty()
             } else {
-                segment(file.path, 0, size).await?
+                span_body(&source, 0, size)
             };
-            Ok(respond(StatusCode::OK, base, size, body))
+            respond(StatusCode::OK, base, size, body)
         }
         RangeRequest::Single(span) => {
             insert(&mut base, header::CONTENT_RANGE, &span.content_range(size));
-            let body = segment(file.path, span.start, span.len()).await?;
-            Ok(respond(StatusCode::PARTIAL_CONTENT, base, span.len(), body))
+            let body = span_body(&source, span.start, span.len());
+            respond(StatusCode::PARTIAL_CONTENT, base, span.len(), body)
         }
-        RangeRequest::Multiple(spans) => multipart(file, base, size, &spans).await,
+        RangeRequest::Multiple(spans) => multipart(&source, base, &spans),
         RangeRequest::Unsatisfiable => {
             insert(&mut base, header::CONTENT_RANGE, &format!("bytes */{size}"));
             base.remove(header::CONTENT_TYPE);
-            Ok(status_only(StatusCode::RANGE_NOT_SATISFIABLE, base))
+            status_only(StatusCode::RANGE_NOT_SATISFIABLE, base)
         }
     }
 }
 
-async fn multipart(
-    file: Served<'_>,
-    mut base: HeaderMap,
-    size: u64,
-    spans: &[ByteSpan],
-) -> io::Result<Response> {
+fn multipart(source: &Source, mut base: HeaderMap, spans: &[ByteSpan]) -> Response {
+    let size = source.file.size;
     let boundary = Uuid::new_v4().simple().to_string();
     let mut parts = Vec::with_capacity(spans.len() * 2 + 1);
     let mut length = 0u64;
@@ -118,12 +109,12 @@ async fn multipart(
         let head = format!(
             "{}--{boundary}\r\nContent-Type: {}\r\nContent-Range: {}\r\n\r\n",
             if i == 0 { "" } else { "\r\n" },
-            file.mime_type,
+            source.file.mime_type,
             span.content_range(size)
         );
         length += head.len() as u64 + span.len();
         parts.push(stream::once(async move { Ok(Bytes::from(head)) }).boxed());
-        parts.push(reader(file.path, span.start, span.len()).await?.boxed());
+        parts.push(pieces(source.clone(), span.start, span.len()).boxed());
     }
     let tail = format!("\r\n--{boundary}--\r\n");
     length += tail.len() as u64;
@@ -134,23 +125,88 @@ async fn multipart(
         &format!("multipart/byteranges; boundary={boundary}"),
     );
     let body = Body::from_stream(stream::iter(parts).flatten());
-    Ok(respond(StatusCode::PARTIAL_CONTENT, base, length, body))
+    respond(StatusCode::PARTIAL_CONTENT, base, length, body)
 }
 
-async fn reader(
-    path: &Path,
+/// The body of `len` bytes from `start`: straight from the cache when every block is there (one
+/// buffer for a range within a block), else read lazily as the connection takes it.
+fn span_body(source: &Source, start: u64, len: u64) -> Body {
+    if let Some(blocks) = &source.blocks {
+        let mut cached = Vec::new();
+        let mut pos = start;
+        let end = start + len;
+        while pos < end {
+            let Some(block) = blocks.get(&key(&source.file, pos / BLOCK)) else {
+                break;
+            };
+            let piece = slice(&block, pos, end);
+            pos += piece.len() as u64;
+            cached.push(piece);
+        }
+        if pos == end {
+            return match <[Bytes; 1]>::try_from(cached) {
+                Ok([one]) => Body::from(one),
+                Err(many) => {
+                    Body::from_stream(stream::iter(many.into_iter().map(Ok::<_, io::Error>)))
+                }
+            };
+        }
+    }
+    Body::from_stream(pieces(source.clone(), start, len))
+}
+
+/// The bytes from `start` to `start + len`, one block (or one large read) at a time.
+fn pieces(
+    source: Source,
     start: u64,
     len: u64,
-) -> io::Result<ReaderStream<tokio::io::Take<tokio::fs::File>>> {
-    let mut file = tokio::fs::File::open(path).await?;
-    if start > 0 {
-        file.seek(SeekFrom::Start(start)).await?;
-    }
-    Ok(ReaderStream::with_capacity(file.take(len), CHUNK))
+) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let end = start + len;
+    stream::try_unfold((source, start), move |(source, pos)| async move {
+        if pos >= end {
+            return Ok(None);
+        }
+        let piece = piece(&source, pos, end).await?;
+        let next = pos + piece.len() as u64;
+        Ok(Some((piece, (source, next))))
+    })
 }
 
-async fn segment(path: &Path, start: u64, len: u64) -> io::Result<Body> {
-    Ok(Body::from_stream(reader(path, start, len).await?))
+/// The next bytes at `pos`, at most up to `end`.
+async fn piece(source: &Source, pos: u64, end: u64) -> io::Result<Bytes> {
+    let file = &source.file;
+    let Some(blocks) = &source.blocks else {
+        let len = (end - pos).min(LARGE_READ);
+        return file.read_at(pos, len as usize).await;
+    };
+    let index = pos / BLOCK;
+    let key = key(file, index);
+    let block = match blocks.get(&key) {
+        Some(block) => block,
+        None => {
+            let block_start = index * BLOCK;
+            let block_len = BLOCK.min(file.size - block_start);
+            let block = file.read_at(block_start, block_len as usize).await?;
+            blocks.insert(key, block.clone());
+            block
+        }
+    };
+    Ok(slice(&block, pos, end))
+}
+
+fn key(file: &OpenFile, index: u64) -> BlockKey {
+    BlockKey {
+        id: file.id,
+        inode: file.inode(),
+        index,
+    }
+}
+
+/// The part of a block (the one holding `pos`) from `pos` to at most `end`.
+fn slice(block: &Bytes, pos: u64, end: u64) -> Bytes {
+    let from = (pos % BLOCK) as usize;
+    let to = (from as u64 + (end - pos)).min(block.len() as u64) as usize;
+    block.slice(from..to)
 }
 
 fn respond(status: StatusCode, headers: HeaderMap, length: u64, body: Body) -> Response {

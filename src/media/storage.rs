@@ -9,35 +9,49 @@
 use std::{
     io,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use tokio::fs;
 use uuid::Uuid;
 
-#[derive(Clone, Debug)]
+use super::blocks::Blocks;
+use super::open_files::{Lookup, OpenFile, OpenFiles};
+use super::serve::Source;
+
+#[derive(Clone)]
 pub struct MediaStore {
     root: PathBuf,
     attachments: PathBuf,
     incoming: PathBuf,
     trash: PathBuf,
-    /// Content types of stored files, so a ranged request (an `<audio>` element makes many)
-    /// needs no database read. A stored file never changes type; deleted ones are forgotten.
-    mime_types: std::sync::Arc<dashmap::DashMap<Uuid, std::sync::Arc<str>>>,
+    /// Tracks' audio files kept open (with their content type, so a ranged request, of which
+    /// an `<audio>` element makes many, needs no database read); deleted ones are forgotten.
+    open_tracks: Arc<OpenFiles>,
+    /// Recently served blocks of tracks' audio (`STREAM_CACHE_BYTES`); `None` when off.
+    blocks: Option<Arc<Blocks>>,
 }
 
-/// Entries the content-type cache holds before it starts over.
-const MIME_CACHE_MAX: usize = 100_000;
+impl std::fmt::Debug for MediaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaStore")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
 
 impl MediaStore {
     /// Creates the folders when missing and clears what an interrupted run left in them (files
     /// older than an hour, so that another instance sharing the folder keeps its uploads).
-    pub fn open(root: &Path) -> io::Result<Self> {
+    /// `cache_bytes` bounds the memory of served blocks (0: none kept).
+    pub fn open(root: &Path, cache_bytes: usize) -> io::Result<Self> {
         let store = Self {
             root: root.to_path_buf(),
             attachments: root.join("attachments"),
             incoming: root.join(".incoming"),
             trash: root.join(".trash"),
-            mime_types: Default::default(),
+            open_tracks: Default::default(),
+            blocks: Blocks::new(cache_bytes).map(Arc::new),
         };
         for dir in [
             &store.root,
@@ -64,21 +78,67 @@ impl MediaStore {
         Ok(store)
     }
 
-    pub fn cached_mime(&self, track_id: Uuid) -> Option<std::sync::Arc<str>> {
-        self.mime_types.get(&track_id).map(|m| m.clone())
+    /// A track's audio, ready to serve, when it was served recently (no database read needed):
+    /// `Ok(None)` when it was not. `NotFound` when its file is gone.
+    pub async fn cached_track(&self, track_id: Uuid) -> io::Result<Option<Source>> {
+        let file = match self.open_tracks.lookup(track_id) {
+            Lookup::Fresh(file) => file,
+            Lookup::Stale(file) => {
+                let rechecked = self.open_tracks.recheck(self.path_of(track_id), file).await;
+                self.forget_blocks_unless_ok(track_id, &rechecked);
+                rechecked?
+            }
+            Lookup::Missing => return Ok(None),
+        };
+        Ok(Some(self.source(file)))
     }
 
-    pub fn remember_mime(&self, track_id: Uuid, mime: &str) -> std::sync::Arc<str> {
-        if self.mime_types.len() >= MIME_CACHE_MAX {
-            self.mime_types.clear();
+    /// Opens a track's audio (of content type `mime_type`) and keeps it open.
+    pub async fn open_track(&self, track_id: Uuid, mime_type: &str) -> io::Result<Source> {
+        let opened = self
+            .open_tracks
+            .open(self.path_of(track_id), track_id, mime_type.into())
+            .await;
+        self.forget_blocks_unless_ok(track_id, &opened);
+        Ok(self.source(opened?))
+    }
+
+    /// Opens an attachment's bytes for one request (attachments are not kept open).
+    pub async fn open_attachment(
+        &self,
+        attachment_id: Uuid,
+        mime_type: &str,
+    ) -> io::Result<Source> {
+        let file = OpenFile::open(
+            self.attachment_path(attachment_id),
+            attachment_id,
+            mime_type.into(),
+        )
+        .await?;
+        Ok(Source { file, blocks: None })
+    }
+
+    fn source(&self, file: Arc<OpenFile>) -> Source {
+        Source {
+            file,
+            blocks: self.blocks.clone(),
         }
-        let mime: std::sync::Arc<str> = mime.into();
-        self.mime_types.insert(track_id, mime.clone());
-        mime
     }
 
+    fn forget_blocks_unless_ok<T>(&self, track_id: Uuid, result: &io::Result<T>) {
+        if result.is_err()
+            && let Some(blocks) = &self.blocks
+        {
+            blocks.forget(track_id);
+        }
+    }
+
+    /// Closes a track's file and drops what is cached of it.
     pub fn forget(&self, track_id: Uuid) {
-        self.mime_types.remove(&track_id);
+        self.open_tracks.forget(track_id);
+        if let Some(blocks) = &self.blocks {
+            blocks.forget(track_id);
+        }
     }
 
     /// Where a track's audio lives.
@@ -97,15 +157,19 @@ impl MediaStore {
 
     /// Moves a staged, probed file to its place as `track_id`'s audio.
     pub async fn install(&self, staged: &Path, track_id: Uuid) -> io::Result<()> {
-        fs::rename(staged, self.path_of(track_id)).await
+        let renamed = fs::rename(staged, self.path_of(track_id)).await;
+        self.forget(track_id);
+        renamed
     }
 
     /// Takes a track's audio out of service before its row is deleted; returns where it went,
     /// or `None` when there was no file.
     pub async fn retire(&self, track_id: Uuid) -> io::Result<Option<PathBuf>> {
-        self.forget(track_id);
         let to = self.trash.join(track_id.simple().to_string());
-        match fs::rename(self.path_of(track_id), &to).await {
+        let renamed = fs::rename(self.path_of(track_id), &to).await;
+        // After the rename, so that a request opening the file meanwhile is forgotten too.
+        self.forget(track_id);
+        match renamed {
             Ok(()) => Ok(Some(to)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -114,7 +178,9 @@ impl MediaStore {
 
     /// Puts a retired file back (the delete did not commit).
     pub async fn restore(&self, retired: &Path, track_id: Uuid) -> io::Result<()> {
-        fs::rename(retired, self.path_of(track_id)).await
+        let renamed = fs::rename(retired, self.path_of(track_id)).await;
+        self.forget(track_id);
+        renamed
     }
 
     /// Where an attachment's bytes live.

@@ -26,6 +26,8 @@ pub enum Topic {
     User(Uuid),
     Room(Uuid),
     Call(Uuid),
+    /// News of changed catalog rows, for every instance's catalog cache.
+    Catalog,
 }
 
 impl Topic {
@@ -42,6 +44,7 @@ impl fmt::Display for Topic {
             Topic::User(id) => write!(f, "user:{id}"),
             Topic::Room(id) => write!(f, "room:{id}"),
             Topic::Call(id) => write!(f, "call:{id}"),
+            Topic::Catalog => f.write_str("catalog"),
         }
     }
 }
@@ -50,6 +53,9 @@ impl FromStr for Topic {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, ()> {
+        if s == "catalog" {
+            return Ok(Topic::Catalog);
+        }
         let (kind, id) = s.split_once(':').ok_or(())?;
         let id = id.parse().map_err(|_| ())?;
         match kind {
@@ -133,7 +139,7 @@ impl EventBus {
                     self.deliver_local(topic, event)
                 })
             }
-            (Topic::Room(_), bridge) => {
+            (Topic::Room(_) | Topic::Catalog, bridge) => {
                 if let Some(bridge) = bridge {
                     bridge.forward(topic, event.clone());
                 }
@@ -312,6 +318,7 @@ mod tests {
             Topic::User(Uuid::new_v4()),
             Topic::Room(Uuid::new_v4()),
             Topic::Call(Uuid::new_v4()),
+            Topic::Catalog,
         ] {
             assert_eq!(topic.to_string().parse::<Topic>(), Ok(topic));
         }

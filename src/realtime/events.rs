@@ -14,6 +14,31 @@ pub enum Event {
     User(UserEvent),
     Room(RoomMessage),
     Call(CallMessage),
+    /// Catalog rows changed (see `service::catalog::cache`).
+    Catalog(CatalogChange),
+}
+
+/// Catalog rows that changed or are gone: news for every instance's catalog cache.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CatalogChange {
+    pub artists: Vec<Uuid>,
+    pub tracks: Vec<Uuid>,
+}
+
+impl CatalogChange {
+    pub fn artist(id: Uuid) -> Self {
+        Self {
+            artists: vec![id],
+            tracks: Vec::new(),
+        }
+    }
+
+    pub fn track(id: Uuid) -> Self {
+        Self {
+            artists: Vec::new(),
+            tracks: vec![id],
+        }
+    }
 }
 
 /// Events on a user's personal channel (`user:{id}`), delivered to all of their devices.

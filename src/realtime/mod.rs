@@ -16,7 +16,9 @@ pub mod typing;
 pub use bus::{EventBus, Topic};
 pub use calls::CallRuntime;
 pub use connections::ClientConnections;
-pub use events::{CallEvent, CallMessage, CallSnapshot, ConversationMessage, Event, UserEvent};
+pub use events::{
+    CallEvent, CallMessage, CallSnapshot, CatalogChange, ConversationMessage, Event, UserEvent,
+};
 pub use messenger::MessengerRuntime;
 pub use presence::Presence;
 pub use rooms::events::{RoomEvent, RoomMessage};

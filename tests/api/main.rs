@@ -24,6 +24,7 @@ mod rooms;
 mod schema;
 mod social;
 mod stream;
+mod stream_cache;
 mod subscriptions;
 mod two_factor;
 mod uploads;

@@ -428,7 +428,7 @@ impl RoomEventsSubscription {
                             Step::Last(RoomEvent::from_domain(message))
                         }
                         Event::Room(message) => Step::Send(RoomEvent::from_domain(message)),
-                        Event::User(_) | Event::Call(_) => Step::Skip,
+                        Event::User(_) | Event::Call(_) | Event::Catalog(_) => Step::Skip,
                     },
                     Delivery::Lagged(missed) => {
                         tracing::debug!(missed, %room_id, "roomEvents subscriber lagged: resyncing");

@@ -10,6 +10,7 @@
 //!   with it in the same transaction), then removes the file; if the transaction fails the file
 //!   is moved back.
 
+pub mod cache;
 pub mod track_removal;
 
 use std::{collections::HashMap, path::Path};
@@ -28,6 +29,7 @@ use crate::domain::catalog::{Name, contains_pattern, parse_genre};
 use crate::error::{AppError, AppResult};
 use crate::media::probe::{self, AudioInfo};
 use crate::media::{MediaStore, StagedUpload};
+use crate::realtime::CatalogChange;
 use crate::service::paging;
 use crate::state::AppState;
 
@@ -115,11 +117,12 @@ pub async fn create_artist(
 }
 
 pub async fn update_artist(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     viewer: Uuid,
     id: Uuid,
     fields: ArtistFields,
 ) -> AppResult<artist::Model> {
+    let db = &state.db;
     let artist = editable_artist(db, viewer, id).await?;
     let mut model: artist::ActiveModel = artist.into();
     if let Some(name) = fields.name {
@@ -132,10 +135,13 @@ pub async fn update_artist(
         model.image_url = Set(parse_image_url("imageUrl", url.as_deref())?);
     }
     model.updated_at = Set(Utc::now());
-    Ok(model.update(db).await?)
+    let updated = model.update(db).await?;
+    cache::changed(state, CatalogChange::artist(id));
+    Ok(updated)
 }
 
-pub async fn delete_artist(db: &impl ConnectionTrait, viewer: Uuid, id: Uuid) -> AppResult<bool> {
+pub async fn delete_artist(state: &AppState, viewer: Uuid, id: Uuid) -> AppResult<bool> {
+    let db = &state.db;
     editable_artist(db, viewer, id).await?;
     let tracks = track::Entity::find()
         .filter(track::Column::ArtistId.eq(id))
@@ -147,11 +153,13 @@ pub async fn delete_artist(db: &impl ConnectionTrait, viewer: Uuid, id: Uuid) ->
             format!("The artist still has {tracks} track(s); delete or move them first"),
         ));
     }
-    Ok(artist::Entity::delete_by_id(id)
+    let deleted = artist::Entity::delete_by_id(id)
         .exec(db)
         .await?
         .rows_affected
-        > 0)
+        > 0;
+    cache::changed(state, CatalogChange::artist(id));
+    Ok(deleted)
 }
 
 async fn editable_artist(
@@ -405,11 +413,12 @@ pub async fn store_track(
 }
 
 pub async fn update_track(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     viewer: Uuid,
     id: Uuid,
     fields: TrackFields,
 ) -> AppResult<track::Model> {
+    let db = &state.db;
     let track = editable_track(db, viewer, id).await?;
     let mut model: track::ActiveModel = track.into();
     if let Some(name) = fields.name {
@@ -425,7 +434,9 @@ pub async fn update_track(
         model.artist_id = Set(artist_id);
     }
     model.updated_at = Set(Utc::now());
-    Ok(model.update(db).await?)
+    let updated = model.update(db).await?;
+    cache::changed(state, CatalogChange::track(id));
+    Ok(updated)
 }
 
 pub async fn delete_track(state: &AppState, viewer: Uuid, id: Uuid) -> AppResult<bool> {
@@ -465,6 +476,7 @@ pub async fn delete_track(state: &AppState, viewer: Uuid, id: Uuid) -> AppResult
         (_, None) => {}
     }
     let (deleted, affected) = deleted?;
+    cache::changed(state, CatalogChange::track(id));
     track_removal::announce(state, affected).await;
     Ok(deleted)
 }
