@@ -7,6 +7,7 @@ pub mod connections;
 pub mod events;
 pub mod messenger;
 pub mod presence;
+pub mod renders;
 pub mod rooms;
 pub mod typing;
 
