@@ -42,8 +42,14 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .sqlx_logging(false);
     if config.is_sqlite() {
         // SQLite allows one writer at a time; sqlx sets `foreign_keys = ON` and a 5 s busy
-        // timeout on every connection it opens.
-        opts.max_connections(8);
+        // timeout on every connection it opens. Under WAL, `synchronous = NORMAL` syncs the
+        // log at checkpoints rather than at every commit: a commit survives a crash of the
+        // process, and only the last ones may be lost when the machine loses power.
+        opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+        });
     } else {
         opts.max_connections(32);
     }

@@ -13,6 +13,7 @@ mod messenger;
 mod player;
 mod query_limits;
 mod rooms;
+pub mod shared;
 mod social;
 mod stats;
 mod user_events;

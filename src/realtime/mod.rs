@@ -9,6 +9,7 @@ pub mod connections;
 pub mod events;
 pub mod messenger;
 pub mod presence;
+pub mod renders;
 pub mod resume;
 pub mod rooms;
 pub mod typing;

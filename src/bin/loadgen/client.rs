@@ -1,5 +1,6 @@
 //! One room member: a graphql-ws connection subscribed to `roomEvents`, timing each
-//! `PlaybackChanged` it receives against the instant the seek was sent.
+//! `PlaybackChanged` (and, in a chat burst, each `ChatMessagePosted`) it receives against the
+//! instant the command was sent.
 
 use std::{
     collections::HashMap,
@@ -17,13 +18,34 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-/// What a member's reader hands the collector: which client, in which room, got which version
-/// of a `PlaybackChanged`, and when.
+/// What a member's reader hands the collector: which client, in which room, got which event,
+/// and when.
 pub struct Receipt {
     pub client: usize,
     pub room: usize,
-    pub version: i64,
+    pub what: Received,
     pub at: Instant,
+}
+
+/// An event a member received: a `PlaybackChanged` of this version, or a chat message with
+/// this body.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Received {
+    Playback(i64),
+    Chat(String),
+}
+
+/// The member's subscription: playback changes, and chat messages when `chat` is asked for
+/// (the Apollo anchor has no chat).
+pub fn room_subscription(chat: bool) -> String {
+    let chat = if chat {
+        " ... on ChatMessagePosted { message { body } }"
+    } else {
+        ""
+    };
+    format!(
+        "subscription($r: UUID!) {{ roomEvents(roomId: $r) {{ __typename ... on PlaybackChanged {{ serverTimeMs playback {{ version isPlaying positionMs anchorTimeMs track {{ id }} }} }}{chat} }} }}"
+    )
 }
 
 /// Fresh snapshots received after the first one: a member fell behind the server's buffer.
@@ -121,7 +143,19 @@ impl Client {
                                     let _ = receipts.send(Receipt {
                                         client: client_index,
                                         room: room_index,
-                                        version,
+                                        what: Received::Playback(version),
+                                        at: Instant::now(),
+                                    });
+                                }
+                            }
+                            Some("ChatMessagePosted") => {
+                                if let (Some(receipts), Some(body)) =
+                                    (&receipts, event["message"]["body"].as_str())
+                                {
+                                    let _ = receipts.send(Receipt {
+                                        client: client_index,
+                                        room: room_index,
+                                        what: Received::Chat(body.to_owned()),
                                         at: Instant::now(),
                                     });
                                 }
@@ -161,12 +195,21 @@ impl Client {
         Ok(msg["payload"]["data"].clone())
     }
 
-    pub async fn subscribe_room(&self, room: &str) -> anyhow::Result<()> {
-        let query = "subscription($r: UUID!) { roomEvents(roomId: $r) { __typename ... on PlaybackChanged { serverTimeMs playback { version isPlaying positionMs anchorTimeMs track { id } } } } }";
+    /// Subscribes to the room's events; with `snapshot`, waits for the first `RoomSnapshot`
+    /// (a server without one, like the Apollo anchor, is not waited for).
+    pub async fn subscribe_room(
+        &self,
+        room: &str,
+        query: &str,
+        snapshot: bool,
+    ) -> anyhow::Result<()> {
         self.out.send(
             json!({ "id": "ev", "type": "subscribe", "payload": { "query": query, "variables": { "r": room } } })
                 .to_string(),
         )?;
+        if !snapshot {
+            return Ok(());
+        }
         let rx = self
             .snapshot
             .lock()

@@ -1,12 +1,15 @@
 //! Load generator for listening rooms: registers users, fills rooms, connects every member over
 //! graphql-ws with a `roomEvents` subscription, has every host seek at once, and measures the
-//! fan-out latency (from sending `roomSeek` until each member has the `PlaybackChanged`) and the
-//! server's memory per connected client.
+//! fan-out latency (from sending `roomSeek` until each member has the `PlaybackChanged`), the
+//! seek's own round trip, the server's CPU time per delivery and its memory per connected
+//! client. `--chat-rounds` adds chat bursts: every member of every room sends a message at once.
 //!
 //! ```sh
 //! cargo build --release
 //! cargo run --release --bin loadgen -- --spawn --rooms 1 --members 50
-//! cargo run --release --bin loadgen -- --spawn --rooms 40 --members 50 --rounds 20
+//! cargo run --release --bin loadgen -- --spawn --rooms 41 --members 49 --rounds 20
+//! cargo run --release --bin loadgen -- --spawn --postgres postgres://postgres@127.0.0.1:5432/test
+//! cargo run --release --bin loadgen -- --anchor-spawn ../shared/anchors/apollo-server.mjs
 //! # against a running server (memory needs its PID; the track needs its database):
 //! cargo run --release --bin loadgen -- --url http://127.0.0.1:8000 --pid 1234 \
 //!     --database-url sqlite://data/soundroom.db
@@ -16,28 +19,35 @@
 //! server share the machine: on a small one the tool's own work is part of what is measured.
 
 mod client;
+mod rounds;
 mod server;
 
 use std::{
-    collections::HashMap,
-    sync::{Arc, atomic::Ordering},
+    path::PathBuf,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use serde_json::json;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use client::{Client, RESYNCS, Receipt, bounded, percentile};
-use server::{insert_track, rss_kib, start_server};
+use client::{Client, Receipt, bounded, room_subscription};
+use server::{ANCHOR_TRACK, insert_track, rss_kib, start_server};
 
 const USAGE: &str = "usage: loadgen [options]
 
   --spawn                 start target/release/soundroom (next to this binary) on a fresh
                           SQLite database in a temporary directory, and stop it at the end
+  --server-bin PATH       with --spawn: this server binary instead
+  --postgres URL          with --spawn: on PostgreSQL at URL, in a schema of its own that is
+                          dropped at the end, instead of SQLite
   --server-env KEY=VALUE  with --spawn: also set this for the server (repeatable), e.g.
                           REDIS_URL=redis://127.0.0.1:6379 to include the event bridge
+  --anchor-spawn PATH     start the Apollo anchor (node PATH, e.g.
+                          ../shared/anchors/apollo-server.mjs) instead, and stop it at the end
+  --anchor                the server at --url is the Apollo anchor (no snapshots, no chat)
   --url URL               a running server (default http://127.0.0.1:8000)
   --pid PID               the running server's process id (for memory per client)
   --database-url URL      the running server's database (to insert the test track), unless
@@ -46,10 +56,18 @@ const USAGE: &str = "usage: loadgen [options]
   --members N             members per room, host included (default 50)
   --rounds N              seek rounds, every host at once (default 20)
   --interval-ms N         pause between rounds (default 1000)
-  --concurrency N         registrations/connections in flight (default 32)";
+  --chat-rounds N         then N chat bursts: every member sends a message at once (default 0)
+  --concurrency N         registrations/connections in flight (default 32)
+  --label TEXT            name of the run on the last line (RESULT ...)";
 
 struct Options {
     spawn: bool,
+    server_bin: Option<PathBuf>,
+    postgres: Option<String>,
+    anchor: bool,
+    anchor_spawn: Option<PathBuf>,
+    chat_rounds: usize,
+    label: String,
     server_env: Vec<(String, String)>,
     url: String,
     pid: Option<u32>,
@@ -65,6 +83,12 @@ struct Options {
 fn options() -> anyhow::Result<Options> {
     let mut o = Options {
         spawn: false,
+        server_bin: None,
+        postgres: None,
+        anchor: false,
+        anchor_spawn: None,
+        chat_rounds: 0,
+        label: String::new(),
         server_env: Vec::new(),
         url: "http://127.0.0.1:8000".into(),
         pid: None,
@@ -81,6 +105,12 @@ fn options() -> anyhow::Result<Options> {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--spawn" => o.spawn = true,
+            "--server-bin" => o.server_bin = Some(value("--server-bin")?.into()),
+            "--postgres" => o.postgres = Some(value("--postgres")?),
+            "--anchor" => o.anchor = true,
+            "--anchor-spawn" => o.anchor_spawn = Some(value("--anchor-spawn")?.into()),
+            "--chat-rounds" => o.chat_rounds = value("--chat-rounds")?.parse()?,
+            "--label" => o.label = value("--label")?,
             "--server-env" => {
                 let pair = value("--server-env")?;
                 let (key, val) = pair
@@ -107,6 +137,12 @@ fn options() -> anyhow::Result<Options> {
     if o.rooms == 0 || o.members < 1 || o.rounds == 0 || o.concurrency == 0 {
         bail!("--rooms, --members, --rounds and --concurrency must be at least 1");
     }
+    if o.anchor_spawn.is_some() {
+        o.anchor = true;
+    }
+    if o.anchor && o.chat_rounds > 0 {
+        bail!("the Apollo anchor has no room chat: leave out --chat-rounds");
+    }
     Ok(o)
 }
 
@@ -123,14 +159,15 @@ async fn main() -> anyhow::Result<()> {
         o.members,
         o.rounds
     );
-    let track = match o.track_id {
-        Some(id) => id,
-        None => {
+    let track = match (o.track_id, server.anchor) {
+        (Some(id), _) => id,
+        (None, true) => ANCHOR_TRACK.parse()?,
+        (None, false) => {
             let url = server
                 .database_url
                 .clone()
                 .context("give --track-id, or --database-url to insert a track")?;
-            insert_track(&url).await?
+            insert_track(&url, server.schema.as_deref()).await?
         }
     };
 
@@ -150,7 +187,7 @@ async fn main() -> anyhow::Result<()> {
             let data = admin
                 .run(
                     register,
-                    json!({ "i": { "email": email, "username": format!("loadgen {i}"), "password": "load generator" } }),
+                    json!({ "i": { "email": email, "username": format!("loadgen_{i}"), "password": "load generator" } }),
                 )
                 .await?;
             let token = data["register"]["accessToken"].as_str().context("token")?.to_owned();
@@ -193,10 +230,13 @@ async fn main() -> anyhow::Result<()> {
                 .to_owned(),
         );
     }
+    let subscription = room_subscription(o.chat_rounds > 0);
+    let snapshot = !server.anchor;
     bounded((0..total).collect(), o.concurrency, |i| {
         let client = clients[i].clone();
         let room = rooms[i / o.members].clone();
         let is_host = i % o.members == 0;
+        let subscription = subscription.as_str();
         async move {
             if !is_host {
                 client
@@ -206,10 +246,15 @@ async fn main() -> anyhow::Result<()> {
                     )
                     .await?;
             }
-            client.subscribe_room(&room).await
+            client.subscribe_room(&room, subscription, snapshot).await
         }
     })
     .await?;
+    if !snapshot {
+        // Without a first snapshot there is no word that a subscription is live: give the
+        // server a moment (the first round shows anyone still missing as lost).
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
     println!(
         "connected and subscribed {total} clients in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -226,76 +271,36 @@ async fn main() -> anyhow::Result<()> {
     while receipts_rx.try_recv().is_ok() {}
     let rss_after = server.pid.and_then(rss_kib);
 
-    // Rounds: every host seeks at once; version 2 + round is that round's event.
-    let mut sent: HashMap<(usize, i64), Instant> = HashMap::new();
-    let mut received: Vec<Receipt> = Vec::new();
-    for round in 0..o.rounds {
-        let version = 2 + round as i64;
-        let seeks = rooms.iter().enumerate().map(|(r, room)| {
-            let host = clients[r * o.members].clone();
-            let room = room.clone();
-            let position = 1000 * (round as i64 + 1);
-            async move {
-                let at = Instant::now();
-                let data = host
-                    .run(
-                        "mutation($r: UUID!, $p: Int!) { roomSeek(roomId: $r, positionMs: $p) { version } }",
-                        json!({ "r": room, "p": position }),
-                    )
-                    .await?;
-                let got = data["roomSeek"]["version"].as_i64().unwrap_or(-1);
-                if got != version {
-                    return Err(anyhow!("room {r}: expected version {version}, got {got}"));
-                }
-                Ok::<_, anyhow::Error>((r, at))
-            }
-        });
-        for result in futures_util::future::join_all(seeks).await {
-            let (r, at) = result?;
-            sent.insert((r, version), at);
+    let run = rounds::Run {
+        o: &o,
+        clients: &clients,
+        rooms: &rooms,
+        pid: server.pid,
+    };
+    let seeks = run.seek_rounds(&mut receipts_rx).await?;
+    seeks.print("fan-out latency (seek sent -> member has the PlaybackChanged)");
+    let chat = if o.chat_rounds > 0 {
+        let chat = run.chat_rounds(&mut receipts_rx).await?;
+        chat.print("chat burst (message sent -> member has the ChatMessagePosted)");
+        Some(chat)
+    } else {
+        None
+    };
+    let per_client = match (rss_before, rss_after) {
+        (Some(before), Some(after)) => {
+            let per = (after.saturating_sub(before)) as f64 / total as f64;
+            println!(
+                "server RSS: {before} KiB before connecting, {after} KiB with {total} clients connected and subscribed: {per:.1} KiB per client"
+            );
+            per
         }
-        tokio::time::sleep(o.interval).await;
-        while let Ok(receipt) = receipts_rx.try_recv() {
-            received.push(receipt);
+        _ => {
+            println!("server RSS: unknown (give --pid, or --spawn)");
+            f64::NAN
         }
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    while let Ok(receipt) = receipts_rx.try_recv() {
-        received.push(receipt);
-    }
-
-    // One delivery per (member, version) counts; a repeat would be a duplicate.
-    let mut seen = std::collections::HashSet::new();
-    let mut duplicates = 0usize;
-    let mut latencies: Vec<f64> = Vec::new();
-    for receipt in &received {
-        let Some(sent_at) = sent.get(&(receipt.room, receipt.version)) else {
-            continue;
-        };
-        if !seen.insert((receipt.client, receipt.version)) {
-            duplicates += 1;
-            continue;
-        }
-        latencies.push(receipt.at.saturating_duration_since(*sent_at).as_secs_f64() * 1000.0);
-    }
-    latencies.sort_by(f64::total_cmp);
-    let expected = o.rooms * o.members * o.rounds;
-    let lost = expected.saturating_sub(latencies.len());
-    println!(
-        "fan-out latency over {} deliveries: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; events lost: {lost} of {expected}; duplicates: {duplicates}; lag resyncs: {}",
-        latencies.len(),
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 99.0),
-        latencies.last().copied().unwrap_or(f64::NAN),
-        RESYNCS.load(Ordering::Relaxed),
-    );
-    match (rss_before, rss_after) {
-        (Some(before), Some(after)) => println!(
-            "server RSS: {before} KiB before connecting, {after} KiB with {total} clients connected and subscribed: {:.1} KiB per client",
-            (after.saturating_sub(before)) as f64 / total as f64
-        ),
-        _ => println!("server RSS: unknown (give --pid, or --spawn)"),
-    }
+    };
+    rounds::print_result(&o, total, &seeks, chat.as_ref(), per_client);
     drop(clients);
+    server.finish().await?;
     Ok(())
 }

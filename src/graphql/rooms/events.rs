@@ -9,7 +9,12 @@
 //! that the viewer is still a member of the open room; when not, the stream ends there (with
 //! `RoomClosed`, or the viewer's own `MemberLeft`) and nothing more of the room is sent.
 
-use async_graphql::{Context, Object, SimpleObject, Subscription, Union};
+use std::{borrow::Cow, sync::Arc};
+
+use async_graphql::{
+    Context, ContextSelectionSet, Object, OutputType, Positioned, ServerError, ServerResult,
+    SimpleObject, Subscription, Union, Value, parser::types::Field, registry::Registry,
+};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, future, stream};
 use uuid::Uuid;
@@ -19,7 +24,7 @@ use crate::graphql::accounts::user::User;
 use crate::graphql::player::PlaybackState;
 use crate::graphql::rooms::chat::ChatMessage;
 use crate::graphql::rooms::{QueueItem, Room, RoomMember, queue_items};
-use crate::graphql::{ContextExt, loaders};
+use crate::graphql::{ContextExt, loaders, shared};
 use crate::realtime::bus::Delivery;
 use crate::realtime::{Event, RoomEvent as Domain, RoomMessage, Topic};
 use crate::service::rooms;
@@ -339,18 +344,84 @@ async fn fresh_snapshot(state: &AppState, room_id: Uuid) -> Option<RoomEvent> {
     }
 }
 
+/// One payload of the stream: an event of the room's topic, the same for every subscriber
+/// (resolved once per shape, see [`shared`]), or one of this subscriber's own (a snapshot, or
+/// what ended its subscription after a resync).
+pub enum RoomEventItem {
+    /// Holds an `Event::Room` (see [`RoomEventItem::shared`]).
+    Shared(Arc<Event>),
+    Own(RoomEvent),
+}
+
+impl RoomEventItem {
+    fn shared(event: Arc<Event>) -> Option<Self> {
+        matches!(event.as_ref(), Event::Room(_)).then_some(Self::Shared(event))
+    }
+
+    fn message(event: &Event) -> Option<&RoomMessage> {
+        match event {
+            Event::Room(message) => Some(message),
+            Event::User(_) | Event::Call(_) | Event::Catalog(_) => None,
+        }
+    }
+}
+
+/// The schema sees the `RoomEvent` union.
+impl OutputType for RoomEventItem {
+    fn type_name() -> Cow<'static, str> {
+        <RoomEvent as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <RoomEvent as OutputType>::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        match self {
+            Self::Own(event) => event.introspection_type_name(),
+            Self::Shared(event) => Self::message(event)
+                .map_or_else(<RoomEvent as OutputType>::type_name, |m| {
+                    RoomEvent::from_domain(m).introspection_type_name()
+                }),
+        }
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <RoomEvent as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match self {
+            Self::Own(event) => event.resolve(ctx, field).await,
+            Self::Shared(event) => match Self::message(event) {
+                Some(message) => {
+                    shared::resolve(ctx, field, &message.renders, || {
+                        RoomEvent::from_domain(message)
+                    })
+                    .await
+                }
+                None => Err(ServerError::new("not a room event", Some(field.pos))),
+            },
+        }
+    }
+}
+
 /// What the subscription does with one delivery.
 enum Step {
-    Send(RoomEvent),
+    Send(RoomEventItem),
     /// Send this, then end.
-    Last(RoomEvent),
+    Last(RoomEventItem),
     End,
     Skip,
 }
 
 impl Step {
     /// The events to send, then `None` where the stream ends.
-    fn into_items(self) -> impl Iterator<Item = Option<RoomEvent>> {
+    fn into_items(self) -> impl Iterator<Item = Option<RoomEventItem>> {
         let (event, ends) = match self {
             Step::Send(event) => (Some(event), false),
             Step::Last(event) => (Some(event), true),
@@ -368,23 +439,25 @@ async fn resync(state: &AppState, room_id: Uuid, user_id: Uuid) -> Step {
     let now = ms(&Utc::now());
     match rooms::require_member_any(state, user_id, room_id).await {
         Ok((room, _)) if room.closed_at.is_some() => {
-            Step::Last(RoomEvent::RoomClosed(RoomClosed {
+            Step::Last(RoomEventItem::Own(RoomEvent::RoomClosed(RoomClosed {
                 room_id,
                 server_time_ms: now,
-            }))
+            })))
         }
         Ok(_) => fresh_snapshot(state, room_id)
             .await
-            .map_or(Step::Skip, Step::Send),
+            .map_or(Step::Skip, |snapshot| {
+                Step::Send(RoomEventItem::Own(snapshot))
+            }),
         Err(AppError::Forbidden(_) | AppError::NotFound(_)) => {
             let kicked = access::is_banned(&state.db, room_id, user_id)
                 .await
                 .unwrap_or(false);
-            Step::Last(RoomEvent::MemberLeft(MemberLeft {
+            Step::Last(RoomEventItem::Own(RoomEvent::MemberLeft(MemberLeft {
                 user_id,
                 kicked,
                 server_time_ms: now,
-            }))
+            })))
         }
         Err(e) => {
             tracing::warn!(error = ?e, %room_id, "could not recheck a room subscriber: ending it");
@@ -405,7 +478,7 @@ impl RoomEventsSubscription {
         &self,
         ctx: &Context<'_>,
         room_id: Uuid,
-    ) -> async_graphql::Result<impl Stream<Item = RoomEvent> + use<>> {
+    ) -> async_graphql::Result<impl Stream<Item = RoomEventItem> + use<>> {
         let viewer = ctx.viewer().require()?;
         let state = ctx.state()?.clone();
         // Subscribe before checking membership and reading the snapshot, so nothing falls
@@ -423,13 +496,14 @@ impl RoomEventsSubscription {
             let state = state.clone();
             async move {
                 match delivery {
-                    Delivery::Event(event) => match event.as_ref() {
-                        Event::Room(message) if message.ends_subscription_of(user_id) => {
-                            Step::Last(RoomEvent::from_domain(message))
+                    Delivery::Event(event) => {
+                        let ends = matches!(event.as_ref(), Event::Room(m) if m.ends_subscription_of(user_id));
+                        match RoomEventItem::shared(event) {
+                            Some(item) if ends => Step::Last(item),
+                            Some(item) => Step::Send(item),
+                            None => Step::Skip,
                         }
-                        Event::Room(message) => Step::Send(RoomEvent::from_domain(message)),
-                        Event::User(_) | Event::Call(_) | Event::Catalog(_) => Step::Skip,
-                    },
+                    }
                     Delivery::Lagged(missed) => {
                         tracing::debug!(missed, %room_id, "roomEvents subscriber lagged: resyncing");
                         resync(&state, room_id, user_id).await
@@ -438,7 +512,11 @@ impl RoomEventsSubscription {
             }
         });
         let stream = first
-            .map(|snapshot| snapshot.map_or(Step::Skip, Step::Send))
+            .map(|snapshot| {
+                snapshot.map_or(Step::Skip, |snapshot| {
+                    Step::Send(RoomEventItem::Own(snapshot))
+                })
+            })
             .chain(events)
             // Up to and including an event that ends this subscription, then stop at once.
             .flat_map(|step| stream::iter(step.into_items()))

@@ -1,13 +1,14 @@
 //! One WebSocket connection: the init handshake, operations, keep-alive, expiry.
 //!
 //! Each operation runs as its own task writing into a bounded channel that this loop drains
-//! into the socket, so a slow client only slows its own operations.
+//! into the socket, so a slow client only slows its own operations. What is queued when the
+//! loop wakes is written with one flush.
 
-use std::{collections::HashMap, pin::Pin, time::Duration};
+use std::{collections::HashMap, pin::Pin, sync::Arc, time::Duration};
 
 use async_graphql::Response as GqlResponse;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use serde_json::Value;
 use tokio::{
     sync::mpsc,
@@ -16,10 +17,11 @@ use tokio::{
 };
 
 use super::limits::{ConnectionLimits, TRY_AGAIN_LATER};
-use super::protocol::{ClientMessage, Protocol, ServerMessage, close, encode, parse};
+use super::protocol::{ClientMessage, Protocol, ServerMessage, close, encode, encode_next, parse};
 use crate::auth::Viewer;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::graphql::shared::Sharing;
 use crate::http::HttpState;
 use crate::service::social;
 
@@ -38,6 +40,20 @@ impl From<&Config> for WsConfig {
             keepalive: c.ws_keepalive_interval,
         }
     }
+}
+
+/// Messages written to the socket before one flush, at most.
+const MAX_BATCH: usize = 64;
+
+/// Writes `texts` and flushes once.
+async fn send_all(
+    sink: &mut SplitSink<WebSocket, Message>,
+    texts: Vec<String>,
+) -> Result<(), axum::Error> {
+    for text in texts {
+        sink.feed(Message::Text(text.into())).await?;
+    }
+    sink.flush().await
 }
 
 /// Messages from operation tasks to the socket loop.
@@ -167,12 +183,14 @@ pub async fn serve(
                         }
                         let generation = ops.next_generation;
                         ops.next_generation += 1;
+                        let sharing = Arc::new(Sharing::new(&request));
                         let task = tokio::spawn(run_operation(
                             state.clone(),
                             protocol,
                             id.clone(),
                             generation,
-                            (*request).data(viewer).data(limits.client),
+                            (*request).data(viewer).data(limits.client).data(sharing.clone()),
+                            sharing,
                             out_tx.clone(),
                         ));
                         ops.running.insert(id, (generation, task.abort_handle()));
@@ -186,15 +204,28 @@ pub async fn serve(
                     }
                 }
             }
-            Some(out) = out_rx.recv() => match out {
-                Outbound::Text(text) => vec![text],
-                Outbound::Finished { id, generation } => {
-                    if ops.running.get(&id).is_some_and(|(g, _)| *g == generation) {
-                        ops.running.remove(&id);
+            Some(out) = out_rx.recv() => {
+                // Everything the operations have queued goes out in one flush.
+                let mut batch = Vec::new();
+                let mut next = Some(out);
+                while let Some(out) = next.take() {
+                    match out {
+                        Outbound::Text(text) => batch.push(text),
+                        Outbound::Finished { id, generation } => {
+                            if ops.running.get(&id).is_some_and(|(g, _)| *g == generation) {
+                                ops.running.remove(&id);
+                            }
+                        }
                     }
+                    if batch.len() < MAX_BATCH {
+                        next = out_rx.try_recv().ok();
+                    }
+                }
+                if batch.is_empty() {
                     continue;
                 }
-            },
+                batch
+            }
             _ = &mut init_deadline, if viewer.is_none() => {
                 break Exit::Close(close::INIT_TIMEOUT, "Connection initialisation timeout".into());
             }
@@ -216,14 +247,7 @@ pub async fn serve(
                 }
             }
         };
-        let mut failed = false;
-        for text in to_send {
-            if sink.send(Message::Text(text.into())).await.is_err() {
-                failed = true;
-                break;
-            }
-        }
-        if failed {
+        if send_all(&mut sink, to_send).await.is_err() {
             break Exit::Gone;
         }
     };
@@ -283,13 +307,18 @@ async fn run_operation(
     id: String,
     generation: u64,
     request: async_graphql::Request,
+    sharing: Arc<Sharing>,
     out: mpsc::Sender<Outbound>,
 ) {
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;
     let mut failed = false;
     while let Some(response) = responses.next().await {
-        let text = if first && is_failure(&response) {
+        // A payload shared with other subscribers was serialized once, when it was resolved.
+        let shared = sharing.take_payload();
+        let text = if let Some(payload) = shared.filter(|_| response.errors.is_empty()) {
+            encode_next(protocol, &id, &payload)
+        } else if first && is_failure(&response) {
             failed = true;
             encode(
                 protocol,

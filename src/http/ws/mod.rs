@@ -17,8 +17,11 @@ use crate::auth::rate_limit::ClientAddr;
 pub use connection::WsConfig;
 use protocol::Protocol;
 
-/// Initial read and write buffer of a WebSocket connection.
-const WS_BUFFER_BYTES: usize = 8 * 1024;
+/// Initial read buffer of a WebSocket connection: client messages are small (a subscribe, a
+/// mutation); a bigger one grows it.
+const WS_READ_BUFFER_BYTES: usize = 2 * 1024;
+/// Frames are written out once this much is buffered (and at every flush).
+const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Accepts the upgrade, choosing the first subprotocol in the *client's* list that we speak and
 /// echoing exactly that one. With no subprotocol offered, `graphql-transport-ws` is assumed.
@@ -46,8 +49,8 @@ pub fn upgrade(
     upgrade = upgrade
         .max_message_size(body_limit)
         .max_frame_size(body_limit)
-        .read_buffer_size(WS_BUFFER_BYTES)
-        .write_buffer_size(WS_BUFFER_BYTES);
+        .read_buffer_size(WS_READ_BUFFER_BYTES)
+        .write_buffer_size(WS_WRITE_BUFFER_BYTES);
     let limits = limits::ConnectionLimits::new(client, slot);
     let offered: Vec<String> = headers
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)

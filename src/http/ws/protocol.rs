@@ -164,6 +164,18 @@ pub fn encode(protocol: Protocol, msg: ServerMessage<'_>) -> String {
     value.to_string()
 }
 
+/// A `next` (`data` in the legacy protocol) carrying a payload serialized already: the same
+/// bytes as [`encode`] writes for it.
+pub fn encode_next(protocol: Protocol, id: &str, payload: &str) -> String {
+    let kind = if protocol == Protocol::TransportWs {
+        "next"
+    } else {
+        "data"
+    };
+    let id = serde_json::to_string(id).unwrap_or_else(|_| "\"\"".into());
+    format!(r#"{{"id":{id},"payload":{payload},"type":"{kind}"}}"#)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::room_rules::RoomPlayback;
+use crate::realtime::renders::Renders;
 
 /// One event on `room:{room_id}`, stamped with the server time it happened at.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -13,6 +14,9 @@ pub struct RoomMessage {
     pub room_id: Uuid,
     pub at: DateTime<Utc>,
     pub event: RoomEvent,
+    /// The subscription payloads rendered from this event in this process.
+    #[serde(skip)]
+    pub renders: Renders,
 }
 
 /// A queue entry with its track, as shown to clients.
@@ -85,6 +89,7 @@ impl RoomMessage {
             room_id,
             at: Utc::now(),
             event,
+            renders: Renders::default(),
         }
     }
 

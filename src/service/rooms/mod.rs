@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod chat;
+mod command_read;
 pub mod live;
 pub mod membership;
 pub mod playback;
@@ -214,17 +215,23 @@ pub async fn require_controller(
     room_id: Uuid,
 ) -> AppResult<(room::Model, room_user::Model)> {
     let (room, member) = require_member(state, user_id, room_id).await?;
-    if !can_control(&room, &member) {
-        let who = match ControlMode::of(&room) {
-            ControlMode::HostOnly => "the host",
-            ControlMode::Djs => "the host and DJs",
-            ControlMode::Everyone => "members",
-        };
-        return Err(AppError::forbidden(format!(
-            "Only {who} may control playback in this room"
-        )));
-    }
+    check_control(&room, &member)?;
     Ok((room, member))
+}
+
+/// `FORBIDDEN` unless this member may control playback under the room's control mode.
+pub fn check_control(room: &room::Model, member: &room_user::Model) -> AppResult<()> {
+    if can_control(room, member) {
+        return Ok(());
+    }
+    let who = match ControlMode::of(room) {
+        ControlMode::HostOnly => "the host",
+        ControlMode::Djs => "the host and DJs",
+        ControlMode::Everyone => "members",
+    };
+    Err(AppError::forbidden(format!(
+        "Only {who} may control playback in this room"
+    )))
 }
 
 pub async fn require_host(

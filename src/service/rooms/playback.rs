@@ -28,6 +28,7 @@ use crate::domain::room_rules::{self, Clock, Hold, RoomCommand, RoomPlayback, Wa
 use crate::error::{AppError, AppResult};
 use crate::realtime::RoomEvent;
 use crate::service::rooms;
+use crate::service::rooms::command_read::{self, CommandRead};
 use crate::service::rooms::queue;
 use crate::service::rooms::timer::schedule;
 use crate::service::rooms::votes::clear_votes;
@@ -189,6 +190,9 @@ async fn wait_policy(state: &AppState, room: &room::Model) -> AppResult<WaitPoli
 
 /// A member's command. Playback commands need control of the room; readiness reports only
 /// membership. Returns the state after it (unchanged when the command changed nothing).
+///
+/// Under the room's lock, one statement reads what the permission check and the state machine
+/// need; the compare-and-set and the room's activity mark are written in one transaction.
 pub async fn command(
     state: &AppState,
     user_id: Uuid,
@@ -196,29 +200,44 @@ pub async fn command(
     request: Request,
     expected_version: Option<i64>,
 ) -> AppResult<Current> {
-    let (room, _) = match request {
-        Request::Ready { .. } | Request::Buffering { .. } => {
-            rooms::require_member(state, user_id, room_id).await?
+    let needs_control = !matches!(request, Request::Ready { .. } | Request::Buffering { .. });
+    let _turn = state.rooms.lock(room_id).await;
+    let read = command_read::read(&state.db, room_id, user_id).await?;
+    let (room, first) = match read {
+        Some(CommandRead {
+            room,
+            member: Some(member),
+            playback,
+            track,
+        }) if room.closed_at.is_none() => {
+            if needs_control {
+                rooms::check_control(&room, &member)?;
+            }
+            let current = (from_row(&playback, track.as_ref()), track);
+            (room, Some(current))
         }
-        _ => rooms::require_controller(state, user_id, room_id).await?,
+        // Not a member, or no open room: the full checks say which error it is (and, should
+        // the user have joined meanwhile, let the command go on).
+        _ if needs_control => (
+            rooms::require_controller(state, user_id, room_id).await?.0,
+            None,
+        ),
+        _ => (
+            rooms::require_member(state, user_id, room_id).await?.0,
+            None,
+        ),
     };
-    let result = {
-        let _turn = state.rooms.lock(room_id).await;
-        apply(
-            state,
-            &room,
-            Action::Request(request, user_id),
-            expected_version,
-        )
-        .await?
-    };
-    if matches!(
-        request,
-        Request::Play { .. } | Request::Pause | Request::Seek { .. } | Request::Skip
-    ) {
-        rooms::touch(&state.db, room_id).await?;
-    }
-    Ok(result)
+    // Playback commands (not readiness reports) mark the room active.
+    let touch = needs_control;
+    apply_first(
+        state,
+        &room,
+        Action::Request(request, user_id),
+        expected_version,
+        first,
+        touch,
+    )
+    .await
 }
 
 /// Applies `action` with compare-and-set; the caller holds the room's lock. Publishes the
@@ -229,9 +248,31 @@ pub(super) async fn apply(
     action: Action,
     expected_version: Option<i64>,
 ) -> AppResult<Current> {
+    apply_first(state, room, action, expected_version, None, false).await
+}
+
+/// [`apply`], starting from `first` when the caller has just read the state, and with `touch`
+/// marking the room active (in the write's transaction, or on its own when nothing changed).
+async fn apply_first(
+    state: &AppState,
+    room: &room::Model,
+    action: Action,
+    expected_version: Option<i64>,
+    mut first: Option<Current>,
+    touch: bool,
+) -> AppResult<Current> {
     let room_id = room.id;
+    let untouched = |result: Current| async move {
+        if touch {
+            rooms::touch(&state.db, room_id).await?;
+        }
+        Ok::<_, AppError>(result)
+    };
     for _ in 0..MAX_ATTEMPTS {
-        let (current, current_track) = read(&state.db, room_id).await?;
+        let (current, current_track) = match first.take() {
+            Some(read) => read,
+            None => read(&state.db, room_id).await?,
+        };
         if let Some(expected) = expected_version
             && expected != current.core.version
         {
@@ -303,7 +344,7 @@ pub(super) async fn apply(
                     if current.core.track.map(|t| t.track_id) != Some(track_id) =>
                 {
                     // A report about a track the room has moved on from.
-                    return Ok((current, current_track));
+                    return untouched((current, current_track)).await;
                 }
                 Request::Ready { .. } => RoomCommand::Ready { user },
                 Request::Buffering { .. } => RoomCommand::Buffering { user },
@@ -311,7 +352,7 @@ pub(super) async fn apply(
             Action::Due if current.hold.is_some() => RoomCommand::Recheck,
             Action::Due => {
                 if !current.core.has_ended(now) {
-                    return Ok((current, current_track));
+                    return untouched((current, current_track)).await;
                 }
                 let head = queue::head(&state.db, room_id).await?;
                 popped = head.as_ref().map(|h| h.item.id);
@@ -332,10 +373,10 @@ pub(super) async fn apply(
             .apply(command, clock, &wait)
             .map_err(|e| e.into_app_error(NOTHING_LOADED))?;
         if next == current {
-            return Ok((current, current_track));
+            return untouched((current, current_track)).await;
         }
         let track = track.filter(|_| next.core.track.is_some());
-        if write(state, room_id, current.core.version, &next, popped).await? {
+        if write(state, room_id, current.core.version, &next, popped, touch).await? {
             rooms::publish(
                 state,
                 room_id,
@@ -363,14 +404,16 @@ pub(super) async fn apply(
     ))
 }
 
-/// Writes `next` if the stored version is still `expected` (and takes `popped` off the queue
-/// in the same transaction); `false` when another writer won.
+/// Writes `next` if the stored version is still `expected` (and takes `popped` off the queue,
+/// and with `touch` marks the room active, in the same transaction); `false` when another
+/// writer won.
 async fn write(
     state: &AppState,
     room_id: Uuid,
     expected: i64,
     next: &RoomPlayback,
     popped: Option<Uuid>,
+    touch: bool,
 ) -> AppResult<bool> {
     let waiting_for = next
         .hold
@@ -406,23 +449,28 @@ async fn write(
         .col_expr(room_playback::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(room_playback::Column::RoomId.eq(room_id))
         .filter(room_playback::Column::Version.eq(expected));
-    let Some(item_id) = popped else {
+    if popped.is_none() && !touch {
         return Ok(update.exec(&state.db).await?.rows_affected == 1);
-    };
+    }
     let txn = state.db.begin().await?;
     if update.exec(&txn).await?.rows_affected != 1 {
         return Ok(false);
     }
-    let taken = room_queue_item::Entity::delete_many()
-        .filter(room_queue_item::Column::Id.eq(item_id))
-        .filter(room_queue_item::Column::RoomId.eq(room_id))
-        .exec(&txn)
-        .await?
-        .rows_affected
-        == 1;
-    if !taken {
-        // The item was removed meanwhile: nothing is written, the command is re-read.
-        return Ok(false);
+    if let Some(item_id) = popped {
+        let taken = room_queue_item::Entity::delete_many()
+            .filter(room_queue_item::Column::Id.eq(item_id))
+            .filter(room_queue_item::Column::RoomId.eq(room_id))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if !taken {
+            // The item was removed meanwhile: nothing is written, the command is re-read.
+            return Ok(false);
+        }
+    }
+    if touch {
+        rooms::touch(&txn, room_id).await?;
     }
     txn.commit().await?;
     Ok(true)

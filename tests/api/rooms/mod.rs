@@ -8,6 +8,7 @@ mod membership;
 mod playback;
 mod playback_rules;
 mod resync;
+mod shared_payloads;
 
 use std::time::Duration;
 

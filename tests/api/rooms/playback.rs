@@ -352,3 +352,57 @@ async fn two_instances_on_one_database_advance_exactly_once_and_share_the_versio
     }
     assert_eq!(playback(&b, &ann, &id).await["playback"]["version"], 18);
 }
+
+#[tokio::test]
+async fn a_seek_is_one_read_and_one_write() {
+    let app = TestApp::spawn().await;
+    let host = app.register("host-statements@example.com", "host").await;
+    let guest = app.register("guest-statements@example.com", "guest").await;
+    let id = create_room(&app, &host, "Statements", json!({})).await;
+    joined(&app, &guest, &id).await;
+    let track = app.create_track("T", 200_000).await;
+    ok(
+        &app,
+        &host,
+        &play(),
+        json!({ "r": id, "t": track }),
+        "roomPlay",
+    )
+    .await;
+    let mut counts = Vec::new();
+    for position in [10_000, 20_000] {
+        let before = app.state.db_statement_count();
+        let seeked = ok(
+            &app,
+            &host,
+            &seek(),
+            json!({ "r": id, "p": position }),
+            "roomSeek",
+        )
+        .await;
+        counts.push(app.state.db_statement_count() - before);
+        assert_eq!(seeked["positionMs"], position);
+    }
+    // The room, membership, playback and track in one read; the compare-and-set and the
+    // room's activity mark in one transaction.
+    assert!(
+        counts.iter().all(|&n| n <= 3),
+        "a seek took {counts:?} statements"
+    );
+    // The same checks as before: a member who may not control playback is refused.
+    let refused = app
+        .gql(Some(&guest.access), &seek(), json!({ "r": id, "p": 0 }))
+        .await;
+    assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
+    let stranger = app
+        .register("stranger-statements@example.com", "stranger")
+        .await;
+    let refused = app
+        .gql(Some(&stranger.access), &seek(), json!({ "r": id, "p": 0 }))
+        .await;
+    assert_eq!(
+        code(&refused),
+        "FORBIDDEN",
+        "not a member of a public room: {refused}"
+    );
+}
