@@ -1,10 +1,8 @@
 //! `userEvents`: the viewer's personal channel (`user:{id}` on the bus), on all their devices.
 
-use std::collections::VecDeque;
-
 use async_graphql::{Context, Object, SimpleObject, Subscription, Union};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -19,10 +17,8 @@ use crate::graphql::player::PlaybackState;
 use crate::graphql::rooms::Room;
 use crate::graphql::social::FriendRequest;
 use crate::graphql::{ContextExt, loaders};
-use crate::realtime::bus::{Delivery, Subscription as LiveEvents};
-use crate::realtime::presence::SubscriptionGuard;
-use crate::realtime::resume::{self, Cursor, Logged, ReplayError};
-use crate::realtime::{Event, EventBus, Topic, UserEvent as DomainEvent};
+use crate::realtime::resume::{self, Cursor, Followed, Follower, ReplayError};
+use crate::realtime::{Event, Topic, UserEvent as DomainEvent};
 
 fn ms(at: &DateTime<Utc>) -> f64 {
     at.timestamp_millis() as f64
@@ -342,38 +338,25 @@ impl UserEventsSubscription {
     ) -> async_graphql::Result<impl Stream<Item = UserEvent> + use<>> {
         let viewer = ctx.viewer().require()?;
         let state = ctx.state()?;
-        let user = viewer.user_id;
-        let bus = state.bus.clone();
         let after = after.as_deref().map(client_cursor).transpose()?;
-        // Subscribed before the log is read: what is published in between is not missed.
-        let live = bus.subscribe(Topic::User(user));
-        let (last, backlog) = match after {
-            Some(cursor) => match bus.replay(Topic::User(user), cursor).await {
-                Ok(entries) => (entries.last().map_or(cursor, |(c, _)| *c), entries),
-                Err(ReplayError::Expired) => return Err(expired().into()),
-                Err(ReplayError::Unavailable) => {
-                    return Err(AppError::Internal(anyhow::anyhow!(
-                        "the shared event log is unavailable"
-                    ))
-                    .into());
+        let follower = Follower::start(&state.bus, Topic::User(viewer.user_id), after)
+            .await
+            .map_err(replay_refused)?;
+        let counted = state.presence.subscription("userEvents");
+        Ok(futures_util::stream::unfold(
+            (follower, counted),
+            |(mut follower, counted)| async move {
+                loop {
+                    // A gap needs nothing more here: personal events are notifications.
+                    if let Followed::Event((cursor, event)) = follower.next().await?
+                        && let Event::User(e) = event.as_ref()
+                    {
+                        let item = UserEvent::from_domain(e, &cursor.to_string());
+                        return Some((item, (follower, counted)));
+                    }
                 }
             },
-            None => (
-                bus.tail(Topic::User(user))
-                    .await
-                    .unwrap_or_else(|_| now_cursor()),
-                Vec::new(),
-            ),
-        };
-        let feed = Feed {
-            bus,
-            user,
-            live,
-            last,
-            pending: backlog.into(),
-            _counted: state.presence.subscription("userEvents"),
-        };
-        Ok(futures_util::stream::unfold(feed, Feed::next))
+        ))
     }
 }
 
@@ -382,75 +365,27 @@ impl UserEventsSubscription {
 pub(crate) fn client_cursor(raw: &str) -> Result<Cursor, AppError> {
     let not_ours = || AppError::bad_input("after", "Not a cursor this server gave out");
     let cursor: Cursor = raw.trim().parse().map_err(|()| not_ours())?;
-    match resume::check_age(cursor, now_cursor().ms) {
+    let now_ms = Utc::now().timestamp_millis().max(0) as u64;
+    match resume::check_age(cursor, now_ms) {
         Ok(true) => Ok(cursor),
         Ok(false) => Err(not_ours()),
         Err(_) => Err(expired()),
     }
 }
 
-pub(crate) fn expired() -> AppError {
+/// Why a subscription cannot start from the cursor it was given.
+pub(crate) fn replay_refused(error: ReplayError) -> AppError {
+    match error {
+        ReplayError::Expired => expired(),
+        ReplayError::Unavailable => {
+            AppError::Internal(anyhow::anyhow!("the shared event log is unavailable"))
+        }
+    }
+}
+
+fn expired() -> AppError {
     AppError::CursorExpired(
         "This cursor is older than the server keeps events: refetch, then subscribe without `after`"
             .into(),
     )
-}
-
-pub(crate) fn now_cursor() -> Cursor {
-    Cursor {
-        ms: Utc::now().timestamp_millis().max(0) as u64,
-        seq: 0,
-    }
-}
-
-/// One `userEvents` subscription: the log is read past the last cursor sent whenever the live
-/// channel says something happened, so events go out in the log's order, each once.
-struct Feed {
-    bus: EventBus,
-    user: Uuid,
-    live: LiveEvents,
-    last: Cursor,
-    pending: VecDeque<Logged>,
-    _counted: SubscriptionGuard,
-}
-
-impl Feed {
-    async fn next(mut self) -> Option<(UserEvent, Self)> {
-        loop {
-            if let Some((cursor, event)) = self.pending.pop_front() {
-                if let Event::User(e) = event.as_ref() {
-                    return Some((UserEvent::from_domain(e, &cursor.to_string()), self));
-                }
-                continue;
-            }
-            let poked = match self.live.next().await? {
-                Delivery::Event(event) => Some(event),
-                // Fell behind the live channel: the log still has what was missed.
-                Delivery::Lagged(_) => None,
-            };
-            match self.bus.replay(Topic::User(self.user), self.last).await {
-                Ok(entries) => {
-                    if let Some((cursor, _)) = entries.last() {
-                        self.last = *cursor;
-                    }
-                    self.pending.extend(entries);
-                }
-                // The shared log is unreachable: the event goes out as it is, under the last
-                // cursor (so a resume from it may repeat, but never skip).
-                Err(ReplayError::Unavailable) => {
-                    if let Some(event) = poked {
-                        self.pending.push_back((self.last, event));
-                    }
-                }
-                Err(ReplayError::Expired) => {
-                    tracing::warn!("userEvents subscriber fell further behind than the log keeps");
-                    self.last = self
-                        .bus
-                        .tail(Topic::User(self.user))
-                        .await
-                        .unwrap_or_else(|_| now_cursor());
-                }
-            }
-        }
-    }
 }

@@ -16,7 +16,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -240,21 +239,12 @@ async fn expire(
     }
 }
 
-/// `<tag>\n<json>`.
 fn seal(key: &Key, json: &[u8]) -> Vec<u8> {
-    let mut out = URL_SAFE_NO_PAD.encode(key.tag(json)).into_bytes();
-    out.push(b'\n');
-    out.extend_from_slice(json);
-    out
+    key.seal(b"presence\n", json)
 }
 
 fn open(key: &Key, payload: &[u8]) -> Option<Report> {
-    let split = payload.iter().position(|&b| b == b'\n')?;
-    let (tag, json) = (&payload[..split], &payload[split + 1..]);
-    if !key.verifies(json, tag) {
-        return None;
-    }
-    serde_json::from_slice(json).ok()
+    serde_json::from_slice(key.open(b"presence\n", payload)?).ok()
 }
 
 #[cfg(test)]

@@ -22,8 +22,10 @@ use std::{
 };
 
 use dashmap::DashMap;
+use futures_util::StreamExt;
 
-use crate::realtime::{Event, Topic};
+use crate::realtime::bus::{Delivery, Subscription as LiveEvents};
+use crate::realtime::{Event, EventBus, Topic};
 
 /// How long the log keeps an event: at least the 5 minutes the API promises.
 pub const RETAIN: Duration = Duration::from_secs(10 * 60);
@@ -199,6 +201,101 @@ impl LocalLog {
     fn topics(&self) -> usize {
         self.topics.len()
     }
+}
+
+/// What a [`Follower`] yields: the next logged event, or word that events may have been
+/// missed for good (the log was unreachable after a lag, or dropped what followed the last
+/// cursor) and the follower now goes on from the log's current end.
+pub enum Followed {
+    Event(Logged),
+    Gap,
+}
+
+/// Reads one topic's log in order for one subscription: whenever the live channel says
+/// something happened (or that it fell behind), the log is read past the last cursor sent, so
+/// events go out in the log's order, each once, whichever instance published them.
+pub struct Follower {
+    bus: EventBus,
+    topic: Topic,
+    live: LiveEvents,
+    last: Cursor,
+    pending: VecDeque<Logged>,
+}
+
+impl Follower {
+    /// Subscribes to `topic`, then (so that nothing published in between is missed) starts
+    /// after `after`, replaying what followed it, or at the log's current end.
+    pub async fn start(
+        bus: &EventBus,
+        topic: Topic,
+        after: Option<Cursor>,
+    ) -> Result<Self, ReplayError> {
+        let live = bus.subscribe(topic);
+        let (last, pending) = match after {
+            Some(cursor) => {
+                let entries = bus.replay(topic, cursor).await?;
+                (entries.last().map_or(cursor, |(c, _)| *c), entries)
+            }
+            None => (tail_or_now(bus, topic).await, Vec::new()),
+        };
+        Ok(Self {
+            bus: bus.clone(),
+            topic,
+            live,
+            last,
+            pending: pending.into(),
+        })
+    }
+
+    /// Whether the replay holds anything yet to be sent.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The cursor of the last event read from the log.
+    pub fn last(&self) -> Cursor {
+        self.last
+    }
+
+    /// The next event, `None` once the live channel is closed.
+    pub async fn next(&mut self) -> Option<Followed> {
+        loop {
+            if let Some(logged) = self.pending.pop_front() {
+                return Some(Followed::Event(logged));
+            }
+            let poked = match self.live.next().await? {
+                Delivery::Event(event) => Some(event),
+                Delivery::Lagged(_) => None,
+            };
+            match self.bus.replay(self.topic, self.last).await {
+                Ok(entries) => {
+                    if let Some((cursor, _)) = entries.last() {
+                        self.last = *cursor;
+                    }
+                    self.pending.extend(entries);
+                }
+                // The shared log is unreachable: the event goes out as it is, under the last
+                // cursor (so a resume from it may repeat, but never skip).
+                Err(ReplayError::Unavailable) if poked.is_some() => {
+                    if let Some(event) = poked {
+                        self.pending.push_back((self.last, event));
+                    }
+                }
+                Err(_) => {
+                    tracing::warn!(topic = %self.topic, "a subscriber may have missed events for good");
+                    self.last = tail_or_now(&self.bus, self.topic).await;
+                    return Some(Followed::Gap);
+                }
+            }
+        }
+    }
+}
+
+async fn tail_or_now(bus: &EventBus, topic: Topic) -> Cursor {
+    bus.tail(topic).await.unwrap_or_else(|_| Cursor {
+        ms: chrono::Utc::now().timestamp_millis().max(0) as u64,
+        seq: 0,
+    })
 }
 
 #[cfg(test)]

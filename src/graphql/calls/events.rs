@@ -1,21 +1,17 @@
 //! Call events: `IncomingCall` and `CallUpdated` on `userEvents`, and `callEvents(callId)` for
 //! the participants of one call, each event with `serverTimeMs`.
 
-use std::collections::VecDeque;
-
 use async_graphql::{Context, Json, Object, SimpleObject, Subscription, Union};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::{Stream, stream};
 use uuid::Uuid;
 
 use super::types::{AnnotationKind, Call};
 use crate::domain::calls::{CallState, ParticipantState};
-use crate::error::AppError;
 use crate::graphql::accounts::user::User;
-use crate::graphql::user_events::{client_cursor, expired, now_cursor};
+use crate::graphql::user_events::{client_cursor, replay_refused};
 use crate::graphql::{ContextExt, loaders};
-use crate::realtime::bus::{Delivery, Subscription as LiveEvents};
-use crate::realtime::resume::{Cursor, Logged, ReplayError};
+use crate::realtime::resume::{Cursor, Followed, Follower};
 use crate::realtime::{CallEvent as Domain, CallMessage, CallSnapshot, Event, Topic};
 use crate::service::calls;
 use crate::state::AppState;
@@ -222,57 +218,34 @@ impl CallEventsSubscription {
         let viewer = ctx.viewer().require()?.user_id;
         let state = ctx.state()?.clone();
         let after = after.as_deref().map(client_cursor).transpose()?;
-        let topic = Topic::Call(call_id);
         // Subscribe before checking, so that nothing falls between the check and the stream.
-        let live = state.bus.subscribe(topic);
+        let follower = Follower::start(&state.bus, Topic::Call(call_id), after)
+            .await
+            .map_err(replay_refused)?;
         calls::require_participant(&state.db, viewer, call_id).await?;
-        let (last, backlog) = match after {
-            Some(cursor) => match state.bus.replay(topic, cursor).await {
-                Ok(entries) => (entries.last().map_or(cursor, |(c, _)| *c), entries),
-                Err(ReplayError::Expired) => return Err(expired().into()),
-                Err(ReplayError::Unavailable) => {
-                    return Err(AppError::Internal(anyhow::anyhow!(
-                        "the shared event log is unavailable"
-                    ))
-                    .into());
-                }
-            },
-            None => (
-                state.bus.tail(topic).await.unwrap_or_else(|_| now_cursor()),
-                Vec::new(),
-            ),
-        };
         let mut feed = CallFeed {
             state,
             call_id,
             viewer,
-            live,
-            last,
-            pending: backlog.into(),
+            follower,
             ended: false,
             closing: None,
         };
         // Already over for the viewer (and nothing to replay): the call as it is, then the end.
-        if feed.pending.is_empty() {
-            let current = calls::snapshot(&feed.state.db, call_id).await?;
-            if ends_for(&current, viewer) {
-                feed.closing = Some(CallEvent::updated(current, &Utc::now(), last));
-            }
+        if !feed.follower.has_pending() {
+            feed.closing = feed.resync().await;
         }
         Ok(stream::unfold(feed, CallFeed::next))
     }
 }
 
-/// One `callEvents` subscription: like `userEvents`, the call's log is read past the last
-/// cursor sent whenever the live channel says something happened, so events go out in the
-/// log's order, each once, and a subscriber that fell behind catches up from the log.
+/// One `callEvents` subscription: the call's log in order (see [`Follower`]), the events
+/// meant for the viewer, until the call is over for them.
 struct CallFeed {
     state: AppState,
     call_id: Uuid,
     viewer: Uuid,
-    live: LiveEvents,
-    last: Cursor,
-    pending: VecDeque<Logged>,
+    follower: Follower,
     ended: bool,
     /// Sent, then the stream ends.
     closing: Option<CallEvent>,
@@ -288,61 +261,37 @@ impl CallFeed {
             if self.ended {
                 return None;
             }
-            if let Some((cursor, event)) = self.pending.pop_front() {
-                let Event::Call(message) = event.as_ref() else {
+            let (cursor, event) = match self.follower.next().await? {
+                Followed::Event(logged) => logged,
+                // Events may be lost: the call as it is now tells whether it is over.
+                Followed::Gap => {
+                    self.closing = self.resync().await;
                     continue;
-                };
-                if message.call_id != self.call_id || message.to.is_some_and(|to| to != self.viewer)
-                {
-                    continue;
-                }
-                if let Domain::Updated(snapshot) = &message.event
-                    && ends_for(snapshot, self.viewer)
-                {
-                    self.ended = true;
-                }
-                return Some((CallEvent::from_domain(message, cursor), self));
-            }
-            let poked = match self.live.next().await? {
-                Delivery::Event(event) => Some(event),
-                Delivery::Lagged(missed) => {
-                    tracing::debug!(missed, call_id = %self.call_id, "callEvents subscriber lagged");
-                    None
                 }
             };
-            let topic = Topic::Call(self.call_id);
-            match self.state.bus.replay(topic, self.last).await {
-                Ok(entries) => {
-                    if let Some((cursor, _)) = entries.last() {
-                        self.last = *cursor;
-                    }
-                    self.pending.extend(entries);
-                }
-                // The shared log is unreachable: the event goes out as it is, under the last
-                // cursor; after a lag, the call as it is now.
-                Err(ReplayError::Unavailable) => match poked {
-                    Some(event) => self.pending.push_back((self.last, event)),
-                    None => self.closing = self.resync().await,
-                },
-                Err(ReplayError::Expired) => self.closing = self.resync().await,
+            let Event::Call(message) = event.as_ref() else {
+                continue;
+            };
+            if message.call_id != self.call_id || message.to.is_some_and(|to| to != self.viewer) {
+                continue;
             }
+            if let Domain::Updated(snapshot) = &message.event
+                && ends_for(snapshot, self.viewer)
+            {
+                self.ended = true;
+            }
+            return Some((CallEvent::from_domain(message, cursor), self));
         }
     }
 
-    /// The call as it is now, as a last event when it is over for the viewer; otherwise the
-    /// stream goes on from the log's current end.
+    /// The call as it is now, as a last event when it is over for the viewer.
     async fn resync(&mut self) -> Option<CallEvent> {
-        let topic = Topic::Call(self.call_id);
-        self.last = self
-            .state
-            .bus
-            .tail(topic)
-            .await
-            .unwrap_or_else(|_| now_cursor());
         match calls::snapshot(&self.state.db, self.call_id).await {
-            Ok(snapshot) if ends_for(&snapshot, self.viewer) => {
-                Some(CallEvent::updated(snapshot, &Utc::now(), self.last))
-            }
+            Ok(snapshot) if ends_for(&snapshot, self.viewer) => Some(CallEvent::updated(
+                snapshot,
+                &Utc::now(),
+                self.follower.last(),
+            )),
             Ok(_) => None,
             Err(e) => {
                 tracing::warn!(error = ?e, call_id = %self.call_id, "could not resync a call subscriber: ending it");

@@ -56,19 +56,41 @@ impl Key {
         )
     }
 
-    pub(crate) fn tag(&self, signed: &[u8]) -> [u8; 32] {
+    fn tag(&self, signed: &[u8]) -> [u8; 32] {
         let mut mac = self.0.clone();
         mac.update(signed);
         mac.finalize().into_bytes().into()
     }
 
-    pub(crate) fn verifies(&self, signed: &[u8], tag: &[u8]) -> bool {
+    fn verifies(&self, signed: &[u8], tag: &[u8]) -> bool {
         let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
             return false;
         };
         let mut mac = self.0.clone();
         mac.update(signed);
         mac.verify_slice(&tag).is_ok()
+    }
+}
+
+impl Key {
+    /// `<tag>\n<body>`, the tag covering `context` (what the body is about, e.g. its topic;
+    /// not written) and the body: for what instances leave for each other in Redis.
+    pub(crate) fn seal(&self, context: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut signed = context.to_vec();
+        signed.extend_from_slice(body);
+        let mut out = URL_SAFE_NO_PAD.encode(self.tag(&signed)).into_bytes();
+        out.push(b'\n');
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// The body of what [`seal`](Self::seal) wrote for `context`, if its tag verifies.
+    pub(crate) fn open<'a>(&self, context: &[u8], sealed: &'a [u8]) -> Option<&'a [u8]> {
+        let split = sealed.iter().position(|&b| b == b'\n')?;
+        let (tag, body) = (&sealed[..split], &sealed[split + 1..]);
+        let mut signed = context.to_vec();
+        signed.extend_from_slice(body);
+        self.verifies(&signed, tag).then_some(body)
     }
 }
 
