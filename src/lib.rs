@@ -111,8 +111,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     if config.run_migrations {
         db::migrate(&db, &config).await?;
     }
-    let media = MediaStore::open(&config.media.dir, config.media.stream_cache_bytes)
+    let media = MediaStore::open(&config.media)
         .with_context(|| format!("MEDIA_DIR: cannot use {}", config.media.dir.display()))?;
+    media.check().await?;
     let mailer = Mailer::new(&config, db.clone())?;
     Ok(AppState::new(config, db, media, db_statements, mailer))
 }

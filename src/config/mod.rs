@@ -11,9 +11,11 @@ pub mod security;
 pub use mail::{Delivery, MailConfig};
 pub use security::{Limit, OidcSettings, RateLimits, Rule, SecurityConfig};
 mod calls;
+mod media;
 mod messenger;
 mod rooms;
 pub use calls::CallSettings;
+pub use media::{BucketSettings, MediaConfig};
 pub use messenger::MessengerSettings;
 pub use rooms::RoomSettings;
 
@@ -57,24 +59,6 @@ pub struct Config {
     pub rooms: RoomSettings,
     pub messenger: MessengerSettings,
     pub calls: CallSettings,
-}
-
-/// Where audio lives and how much of it one upload may bring.
-#[derive(Clone, Debug)]
-pub struct MediaConfig {
-    /// Audio files, one per track, named by the track's id.
-    pub dir: PathBuf,
-    pub max_upload_bytes: u64,
-    /// How long a `Track.streamUrl` token stays valid.
-    pub stream_token_ttl: Duration,
-    /// Files probed at once; the others wait their turn.
-    pub probe_concurrency: usize,
-    /// Longest a probe may take before the file is refused.
-    pub probe_timeout: Duration,
-    /// Audio decoded in full at the start of a file; past it, packets are only demuxed.
-    pub probe_decode: Duration,
-    /// Memory for recently served blocks of audio files (0 turns that cache off).
-    pub stream_cache_bytes: usize,
 }
 
 #[derive(Clone)]
@@ -194,21 +178,7 @@ impl Config {
             event_buffer: parse(src, "EVENT_BUFFER", 256)?,
             graphql_max_depth: parse(src, "GRAPHQL_MAX_DEPTH", 15)?,
             graphql_max_complexity: parse(src, "GRAPHQL_MAX_COMPLEXITY", 20_000)?,
-            media: MediaConfig {
-                dir: src
-                    .get("MEDIA_DIR")
-                    .map_or_else(|| data_dir.join("media"), PathBuf::from),
-                max_upload_bytes: parse(src, "MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
-                stream_token_ttl: Duration::from_secs(parse(
-                    src,
-                    "STREAM_TOKEN_TTL_SECS",
-                    6 * 3600,
-                )?),
-                probe_concurrency: parse(src, "PROBE_CONCURRENCY", default_probe_concurrency())?,
-                probe_timeout: Duration::from_millis(parse(src, "PROBE_TIMEOUT_MS", 20_000)?),
-                probe_decode: Duration::from_secs(parse(src, "PROBE_DECODE_SECS", 1800)?),
-                stream_cache_bytes: parse(src, "STREAM_CACHE_BYTES", 16 * 1024 * 1024)?,
-            },
+            media: MediaConfig::load(src, &data_dir)?,
             security: SecurityConfig::load(src, app_env)?,
             mail: MailConfig::load(src, app_env, &data_dir)?,
             rooms: RoomSettings::load(src)?,
@@ -220,12 +190,6 @@ impl Config {
         };
         if config.access_token_ttl.as_secs() == 0 || config.refresh_token_ttl.as_secs() == 0 {
             bail!("ACCESS_TOKEN_TTL_SECS / REFRESH_TOKEN_TTL_SECS: must be at least 1");
-        }
-        if config.media.max_upload_bytes == 0 || config.media.stream_token_ttl.is_zero() {
-            bail!("MAX_UPLOAD_BYTES / STREAM_TOKEN_TTL_SECS: must be at least 1");
-        }
-        if config.media.probe_concurrency == 0 || config.media.probe_timeout.is_zero() {
-            bail!("PROBE_CONCURRENCY / PROBE_TIMEOUT_MS: must be at least 1");
         }
         if config.ws_keepalive_interval.is_zero() || config.ws_init_timeout.is_zero() {
             bail!("WS_KEEPALIVE_MS / WS_INIT_TIMEOUT_MS: must be at least 1");
@@ -318,11 +282,6 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
         opts.mode(0o600);
     }
     opts.open(path)?.write_all(contents.as_bytes())
-}
-
-/// One probe per CPU but one, so that a burst of uploads leaves a core to everything else.
-fn default_probe_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }
 
 #[cfg(test)]

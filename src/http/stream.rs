@@ -2,14 +2,16 @@
 //!
 //! Auth is `Authorization: Bearer <accessToken>` or `?token=` from `Track.streamUrl` (bound to
 //! that track and user), because an `<audio>` element cannot send headers. 401 without valid
-//! auth, 404 for an unknown track. The file path comes from the track's id alone.
+//! auth, 404 for an unknown track. The file path comes from the track's id alone. With
+//! `MEDIA_REDIRECT=presigned` (media in a bucket), an authorized request is redirected (307) to
+//! a short-lived presigned URL of the object instead.
 
 use std::collections::HashMap;
 
 use axum::{
     Json,
     extract::{Path, Query, State},
-    http::{HeaderMap, Method, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use entity::track;
@@ -29,6 +31,11 @@ pub async fn audio(
     method: Method,
     headers: HeaderMap,
 ) -> Response {
+    if app.media.redirects() {
+        return redirect(&app, &id, &query, &headers)
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
     match authorized_source(&app, &id, &query, &headers).await {
         Ok(Ok(source)) => serve(source, &method, &headers),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -67,6 +74,33 @@ pub async fn metadata(
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `MEDIA_REDIRECT=presigned`: after auth, a temporary redirect to a presigned URL of the
+/// track's object, which answers ranges and validators itself. Not cached: the URL expires.
+async fn redirect(
+    app: &AppState,
+    id: &str,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> AppResult<Response> {
+    let track = authorized_track(app, id, query, headers).await?;
+    let url = app
+        .media
+        .presigned_track(track.id)
+        .await
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no bucket to redirect to")))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("presigning a track's URL: {e}")))?;
+    let location = HeaderValue::from_str(&url)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("a presigned URL: {e}")))?;
+    Ok((
+        StatusCode::TEMPORARY_REDIRECT,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response())
 }
 
 /// The track's open file, after auth: kept open since it was last served, or opened now (its

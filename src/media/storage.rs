@@ -1,10 +1,15 @@
-//! The media directory: one file per track, named by the track's id (never by anything a client
-//! sent), attachments likewise in `attachments/`, plus two working folders on the same file
-//! system so that moves are atomic renames:
+//! Where stored files live: the media directory (`MEDIA_DIR`), one file per track named by the
+//! track's id (never by anything a client sent), attachments likewise in `attachments/`; or,
+//! with `MEDIA_STORE=s3://…`, objects in a bucket (see [`super::bucket`]). Either way the
+//! directory holds two working folders, on the same file system so that moves are atomic
+//! renames:
 //!
 //! - `.incoming/`: uploads being received and probed; leftovers swept at start-up.
 //! - `.trash/`: files of tracks being deleted, until the deleting transaction commits; leftovers
 //!   swept at start-up (their rows are gone by then, or the rename back restored them).
+//!
+//! A stored file exists before its row is committed and is removed only after its row is gone,
+//! so no row ever names a missing file; what a crash can leave is a file without a row.
 
 use std::{
     io,
@@ -16,8 +21,10 @@ use tokio::fs;
 use uuid::Uuid;
 
 use super::blocks::Blocks;
-use super::open_files::{Lookup, OpenFile, OpenFiles};
+use super::bucket::{Bucket, Kind};
+use super::open_files::{Location, Lookup, OpenFile, OpenFiles};
 use super::serve::Source;
+use crate::config::MediaConfig;
 
 #[derive(Clone)]
 pub struct MediaStore {
@@ -25,6 +32,8 @@ pub struct MediaStore {
     attachments: PathBuf,
     incoming: PathBuf,
     trash: PathBuf,
+    /// `Some`: files live in this bucket, and the directory only stages uploads.
+    bucket: Option<Arc<Bucket>>,
     /// Tracks' audio files kept open (with their content type, so a ranged request, of which
     /// an `<audio>` element makes many, needs no database read); deleted ones are forgotten.
     open_tracks: Arc<OpenFiles>,
@@ -36,32 +45,53 @@ impl std::fmt::Debug for MediaStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MediaStore")
             .field("root", &self.root)
+            .field("bucket", &self.bucket)
             .finish_non_exhaustive()
     }
+}
+
+/// A track's file taken out of service while its row is being deleted.
+#[derive(Debug)]
+pub enum Retired {
+    /// Moved to `.trash/` (this path): removed once the delete commits, moved back if it does
+    /// not.
+    Moved(Uuid, PathBuf),
+    /// In the bucket still: deleted once the row is gone.
+    InBucket(Uuid),
+    /// There was no file.
+    Nothing,
 }
 
 impl MediaStore {
     /// Creates the folders when missing and clears what an interrupted run left in them (files
     /// older than an hour, so that another instance sharing the folder keeps its uploads).
-    /// `cache_bytes` bounds the memory of served blocks (0: none kept).
-    pub fn open(root: &Path, cache_bytes: usize) -> io::Result<Self> {
+    /// A bucket is only configured here; [`MediaStore::check`] reaches it.
+    pub fn open(config: &MediaConfig) -> anyhow::Result<Self> {
+        let root = config.dir.clone();
+        let bucket = config
+            .bucket
+            .as_ref()
+            .map(Bucket::new)
+            .transpose()?
+            .map(Arc::new);
         let store = Self {
-            root: root.to_path_buf(),
             attachments: root.join("attachments"),
             incoming: root.join(".incoming"),
             trash: root.join(".trash"),
+            root,
+            bucket,
             open_tracks: Default::default(),
-            blocks: Blocks::new(cache_bytes).map(Arc::new),
+            blocks: Blocks::new(config.stream_cache_bytes).map(Arc::new),
         };
-        for dir in [
-            &store.root,
-            &store.attachments,
-            &store.incoming,
-            &store.trash,
-        ] {
+        store.prepare_dirs()?;
+        Ok(store)
+    }
+
+    fn prepare_dirs(&self) -> io::Result<()> {
+        for dir in [&self.root, &self.attachments, &self.incoming, &self.trash] {
             std::fs::create_dir_all(dir)?;
         }
-        for dir in [&store.incoming, &store.trash] {
+        for dir in [&self.incoming, &self.trash] {
             for entry in std::fs::read_dir(dir)? {
                 let entry = entry?;
                 let meta = entry.metadata()?;
@@ -75,7 +105,31 @@ impl MediaStore {
                 }
             }
         }
-        Ok(store)
+        Ok(())
+    }
+
+    /// Reaches the bucket, when there is one: the server refuses to start without its media.
+    pub async fn check(&self) -> anyhow::Result<()> {
+        match &self.bucket {
+            Some(bucket) => bucket.check().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `/stream` redirects to presigned URLs rather than serving bytes.
+    pub fn redirects(&self) -> bool {
+        self.bucket.as_ref().is_some_and(|b| b.redirects())
+    }
+
+    /// What `/stream` should redirect to instead of serving the bytes itself: a presigned URL
+    /// of the track's object, when `MEDIA_REDIRECT=presigned`.
+    pub async fn presigned_track(&self, track_id: Uuid) -> Option<io::Result<String>> {
+        let bucket = self.bucket.as_ref().filter(|b| b.redirects())?;
+        Some(
+            bucket
+                .presigned_get(&bucket.key_of(Kind::Track, track_id))
+                .await,
+        )
     }
 
     /// A track's audio, ready to serve, when it was served recently (no database read needed):
@@ -84,7 +138,10 @@ impl MediaStore {
         let file = match self.open_tracks.lookup(track_id) {
             Lookup::Fresh(file) => file,
             Lookup::Stale(file) => {
-                let rechecked = self.open_tracks.recheck(self.path_of(track_id), file).await;
+                let rechecked = self
+                    .open_tracks
+                    .recheck(self.location(Kind::Track, track_id), file)
+                    .await;
                 self.forget_blocks_unless_ok(track_id, &rechecked);
                 rechecked?
             }
@@ -97,7 +154,11 @@ impl MediaStore {
     pub async fn open_track(&self, track_id: Uuid, mime_type: &str) -> io::Result<Source> {
         let opened = self
             .open_tracks
-            .open(self.path_of(track_id), track_id, mime_type.into())
+            .open(
+                self.location(Kind::Track, track_id),
+                track_id,
+                mime_type.into(),
+            )
             .await;
         self.forget_blocks_unless_ok(track_id, &opened);
         Ok(self.source(opened?))
@@ -110,7 +171,7 @@ impl MediaStore {
         mime_type: &str,
     ) -> io::Result<Source> {
         let file = OpenFile::open(
-            self.attachment_path(attachment_id),
+            self.location(Kind::Attachment, attachment_id),
             attachment_id,
             mime_type.into(),
         )
@@ -141,9 +202,20 @@ impl MediaStore {
         }
     }
 
-    /// Where a track's audio lives.
-    pub fn path_of(&self, track_id: Uuid) -> PathBuf {
-        self.root.join(track_id.simple().to_string())
+    fn location(&self, kind: Kind, id: Uuid) -> Location {
+        match &self.bucket {
+            Some(bucket) => Location::Bucket(bucket.clone(), bucket.key_of(kind, id)),
+            None => Location::Disk(self.path(kind, id)),
+        }
+    }
+
+    /// Where a file lives in the media directory (when there is no bucket).
+    fn path(&self, kind: Kind, id: Uuid) -> PathBuf {
+        let name = id.simple().to_string();
+        match kind {
+            Kind::Track => self.root.join(name),
+            Kind::Attachment => self.attachments.join(name),
+        }
     }
 
     /// A fresh file in `.incoming/` to receive an upload into.
@@ -155,55 +227,123 @@ impl MediaStore {
         Ok((path, file))
     }
 
-    /// Moves a staged, probed file to its place as `track_id`'s audio.
-    pub async fn install(&self, staged: &Path, track_id: Uuid) -> io::Result<()> {
-        let renamed = fs::rename(staged, self.path_of(track_id)).await;
+    /// Stores a staged, probed file as `track_id`'s audio (moved, or uploaded and then removed).
+    pub async fn install_track(
+        &self,
+        staged: &Path,
+        track_id: Uuid,
+        mime_type: &str,
+    ) -> io::Result<()> {
+        let installed = self.install(staged, Kind::Track, track_id, mime_type).await;
         self.forget(track_id);
-        renamed
+        installed
     }
 
-    /// Takes a track's audio out of service before its row is deleted; returns where it went,
-    /// or `None` when there was no file.
-    pub async fn retire(&self, track_id: Uuid) -> io::Result<Option<PathBuf>> {
+    /// Stores a staged, sniffed file as an attachment's bytes.
+    pub async fn install_attachment(
+        &self,
+        staged: &Path,
+        attachment_id: Uuid,
+        mime_type: &str,
+    ) -> io::Result<()> {
+        self.install(staged, Kind::Attachment, attachment_id, mime_type)
+            .await
+    }
+
+    async fn install(
+        &self,
+        staged: &Path,
+        kind: Kind,
+        id: Uuid,
+        mime_type: &str,
+    ) -> io::Result<()> {
+        let Some(bucket) = &self.bucket else {
+            return fs::rename(staged, self.path(kind, id)).await;
+        };
+        bucket
+            .upload(staged, &bucket.key_of(kind, id), mime_type)
+            .await?;
+        if let Err(e) = Self::remove_file(staged).await {
+            tracing::warn!("removing an uploaded file from the staging folder: {e}");
+        }
+        Ok(())
+    }
+
+    /// Removes a track's stored file whose row was never committed.
+    pub async fn discard_track(&self, track_id: Uuid) {
+        self.forget(track_id);
+        self.remove(Kind::Track, track_id).await;
+    }
+
+    /// Removes an attachment's stored file whose row was never committed.
+    pub async fn discard_attachment(&self, attachment_id: Uuid) {
+        self.remove(Kind::Attachment, attachment_id).await;
+    }
+
+    /// Takes a track's audio out of service before its row is deleted: moved aside in the
+    /// directory; in a bucket it stays until [`MediaStore::finish_retiring`].
+    pub async fn retire(&self, track_id: Uuid) -> io::Result<Retired> {
+        if self.bucket.is_some() {
+            return Ok(Retired::InBucket(track_id));
+        }
         let to = self.trash.join(track_id.simple().to_string());
-        let renamed = fs::rename(self.path_of(track_id), &to).await;
+        let renamed = fs::rename(self.path(Kind::Track, track_id), &to).await;
         // After the rename, so that a request opening the file meanwhile is forgotten too.
         self.forget(track_id);
         match renamed {
-            Ok(()) => Ok(Some(to)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Ok(()) => Ok(Retired::Moved(track_id, to)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Retired::Nothing),
             Err(e) => Err(e),
         }
     }
 
-    /// Puts a retired file back (the delete did not commit).
-    pub async fn restore(&self, retired: &Path, track_id: Uuid) -> io::Result<()> {
-        let renamed = fs::rename(retired, self.path_of(track_id)).await;
-        self.forget(track_id);
-        renamed
+    /// The track's row is gone: removes its retired file.
+    pub async fn finish_retiring(&self, retired: Retired) {
+        match retired {
+            Retired::Moved(_, path) => {
+                if let Err(e) = Self::remove_file(&path).await {
+                    tracing::warn!(path = %path.display(), "removing a deleted track's file: {e}");
+                }
+            }
+            Retired::InBucket(track_id) => {
+                self.forget(track_id);
+                self.remove(Kind::Track, track_id).await;
+            }
+            Retired::Nothing => {}
+        }
     }
 
-    /// Where an attachment's bytes live.
-    pub fn attachment_path(&self, attachment_id: Uuid) -> PathBuf {
-        self.attachments.join(attachment_id.simple().to_string())
-    }
-
-    /// Moves a staged, sniffed file to its place as an attachment's bytes.
-    pub async fn install_attachment(&self, staged: &Path, attachment_id: Uuid) -> io::Result<()> {
-        fs::rename(staged, self.attachment_path(attachment_id)).await
+    /// The delete did not commit: puts a retired file back.
+    pub async fn restore(&self, retired: Retired) {
+        if let Retired::Moved(track_id, path) = retired {
+            let renamed = fs::rename(&path, self.path(Kind::Track, track_id)).await;
+            self.forget(track_id);
+            if let Err(e) = renamed {
+                tracing::error!(%track_id, "restoring a track's file after a failed delete: {e}");
+            }
+        }
     }
 
     /// Removes the files of attachments whose rows are gone, logging (not failing on) errors.
     pub async fn remove_attachments(&self, attachment_ids: &[Uuid]) {
         for id in attachment_ids {
-            if let Err(e) = Self::remove(&self.attachment_path(*id)).await {
-                tracing::warn!(attachment_id = %id, "removing an attachment's file: {e}");
-            }
+            self.remove(Kind::Attachment, *id).await;
+        }
+    }
+
+    /// Removes a stored file (one already gone is fine), logging an error.
+    async fn remove(&self, kind: Kind, id: Uuid) {
+        let removed = match &self.bucket {
+            Some(bucket) => bucket.delete(&bucket.key_of(kind, id)).await,
+            None => Self::remove_file(&self.path(kind, id)).await,
+        };
+        if let Err(e) = removed {
+            tracing::warn!(%id, ?kind, "removing a stored file: {e}");
         }
     }
 
     /// Removes a file, ignoring one that is already gone.
-    pub async fn remove(path: &Path) -> io::Result<()> {
+    pub async fn remove_file(path: &Path) -> io::Result<()> {
         match fs::remove_file(path).await {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),

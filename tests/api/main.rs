@@ -14,6 +14,7 @@ mod federated;
 mod http_protocol;
 mod instances;
 mod library;
+mod media_bucket;
 mod messenger;
 mod player;
 mod presence;

@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, test_config};
 use crate::rate_limits::redis_url;
 
 /// A valid mono 16-bit PCM WAV of `total` bytes (even), of deterministic noise.
-fn wav(total: usize) -> Vec<u8> {
+pub fn wav(total: usize) -> Vec<u8> {
     let data_len = (total - 44) as u32;
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(b"RIFF");

@@ -27,8 +27,8 @@ use uuid::Uuid;
 use crate::domain::accounts::parse_image_url;
 use crate::domain::catalog::{Name, contains_pattern, parse_genre};
 use crate::error::{AppError, AppResult};
+use crate::media::StagedUpload;
 use crate::media::probe::{self, AudioInfo};
-use crate::media::{MediaStore, StagedUpload};
 use crate::realtime::CatalogChange;
 use crate::service::paging;
 use crate::state::AppState;
@@ -374,7 +374,7 @@ pub struct NewTrack {
     pub info: AudioInfo,
 }
 
-/// Inserts the row and moves `staged` into place as its audio, both or neither.
+/// Stores `staged` as a new track's audio, then commits its row: both or neither.
 pub async fn store_track(
     state: &AppState,
     staged: &Path,
@@ -382,8 +382,12 @@ pub async fn store_track(
 ) -> AppResult<track::Model> {
     let id = Uuid::new_v4();
     let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let row = track::ActiveModel {
+    state
+        .media
+        .install_track(staged, id, new.info.mime_type)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("storing an upload: {e}")))?;
+    let inserted = track::ActiveModel {
         id: Set(id),
         name: Set(new.name.into_inner()),
         genre: Set(new.genre),
@@ -398,18 +402,15 @@ pub async fn store_track(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
-    .await?;
-    state
-        .media
-        .install(staged, id)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("installing an upload: {e}")))?;
-    if let Err(e) = txn.commit().await {
-        let _ = MediaStore::remove(&state.media.path_of(id)).await;
-        return Err(e.into());
+    .insert(&state.db)
+    .await;
+    match inserted {
+        Ok(row) => Ok(row),
+        Err(e) => {
+            state.media.discard_track(id).await;
+            Err(e.into())
+        }
     }
-    Ok(row)
 }
 
 pub async fn update_track(
@@ -462,18 +463,9 @@ pub async fn delete_track(state: &AppState, viewer: Uuid, id: Uuid) -> AppResult
         Ok((rows > 0, affected))
     }
     .await;
-    match (&deleted, retired) {
-        (Ok(_), Some(path)) => {
-            if let Err(e) = MediaStore::remove(&path).await {
-                tracing::warn!(track_id = %id, "removing a deleted track's file: {e}");
-            }
-        }
-        (Err(_), Some(path)) => {
-            if let Err(e) = state.media.restore(&path, id).await {
-                tracing::error!(track_id = %id, "restoring a track's file after a failed delete: {e}");
-            }
-        }
-        (_, None) => {}
+    match &deleted {
+        Ok(_) => state.media.finish_retiring(retired).await,
+        Err(_) => state.media.restore(retired).await,
     }
     let (deleted, affected) = deleted?;
     cache::changed(state, CatalogChange::track(id));

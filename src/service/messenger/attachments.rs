@@ -14,7 +14,7 @@ use chrono::Utc;
 use entity::{attachment, message};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
     sea_query::{Expr, Query},
 };
 use uuid::Uuid;
@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::{membership, now};
 use crate::domain::messenger::attachment_name;
 use crate::error::{AppError, AppResult};
-use crate::media::{MediaStore, StagedUpload, sniff};
+use crate::media::{StagedUpload, sniff};
 use crate::state::AppState;
 
 /// Sniffs a staged upload and stores it as an unsent attachment of `uploader`'s.
@@ -47,8 +47,12 @@ pub async fn upload(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("sniffing an upload: {e}")))?
         .map_err(|e| AppError::Internal(anyhow::anyhow!("reading an upload: {e}")))?;
     let id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
-    let row = attachment::ActiveModel {
+    state
+        .media
+        .install_attachment(&upload.path, id, sniffed.mime_type)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("storing an attachment: {e}")))?;
+    let inserted = attachment::ActiveModel {
         id: Set(id),
         uploader_id: Set(uploader),
         message_id: Set(None),
@@ -62,17 +66,15 @@ pub async fn upload(
         duration_ms: Set(sniffed.duration_ms),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
-    .await?;
-    state
-        .media
-        .install_attachment(&upload.path, id)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("installing an attachment: {e}")))?;
-    if let Err(e) = txn.commit().await {
-        let _ = MediaStore::remove(&state.media.attachment_path(id)).await;
-        return Err(e.into());
-    }
+    .insert(&state.db)
+    .await;
+    let row = match inserted {
+        Ok(row) => row,
+        Err(e) => {
+            state.media.discard_attachment(id).await;
+            return Err(e.into());
+        }
+    };
     Ok(row)
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod oidc_provider;
+pub mod s3;
 pub mod smtp;
 pub mod uploads;
 

@@ -138,6 +138,17 @@ pub fn media_files(app: &TestApp) -> Vec<String> {
     names
 }
 
+/// Where the media directory keeps an attachment's bytes.
+pub fn attachment_file(app: &TestApp, attachment_id: &str) -> std::path::PathBuf {
+    let id = uuid::Uuid::parse_str(attachment_id).expect("attachment id");
+    app.state
+        .config
+        .media
+        .dir
+        .join("attachments")
+        .join(id.simple().to_string())
+}
+
 /// Files left in the staging folder.
 pub fn staged_files(app: &TestApp) -> usize {
     std::fs::read_dir(app.state.config.media.dir.join(".incoming"))

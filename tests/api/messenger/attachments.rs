@@ -7,7 +7,7 @@ use reqwest::header;
 use serde_json::{Value, json};
 
 use super::{circle, create_group, id, ok, open_direct, refusal, try_send, upload, uploaded, user};
-use crate::helpers::uploads::fixture;
+use crate::helpers::uploads::{attachment_file, fixture};
 use crate::helpers::{Session, TestApp};
 
 /// A real PNG of `width` × `height` pixels (RGB, stored without compression), so that its
@@ -475,10 +475,7 @@ async fn attachments_are_sent_once_by_their_uploader_and_go_with_their_message()
     );
 
     // Members fetch it, the rest do not; deleting removes the files.
-    let path = app
-        .state
-        .media
-        .attachment_path(id(&pic).parse().expect("uuid"));
+    let path = attachment_file(&app, &id(&pic));
     assert!(path.exists());
     let bare = format!("/attachments/{}", id(&pic));
     let as_cat = get(
@@ -525,10 +522,7 @@ async fn attachments_are_sent_once_by_their_uploader_and_go_with_their_message()
     // The last member out takes the files along.
     let kept = uploaded(&app, ann, "kept.png", &png(2, 2)).await;
     attach(&app, ann, &group, "", &[&id(&kept)]).await;
-    let kept_path = app
-        .state
-        .media
-        .attachment_path(id(&kept).parse().expect("uuid"));
+    let kept_path = attachment_file(&app, &id(&kept));
     assert!(kept_path.exists());
     ok(&app, ann, leave, json!({ "c": group }), "leaveConversation").await;
     ok(&app, bob, leave, json!({ "c": group }), "leaveConversation").await;
@@ -544,10 +538,7 @@ async fn unsent_attachments_are_swept() {
     let sent = uploaded(&app, ann, "sent.png", &png(2, 2)).await;
     attach(&app, ann, &c, "kept", &[&id(&sent)]).await;
     let unsent = uploaded(&app, ann, "unsent.png", &png(2, 2)).await;
-    let path = app
-        .state
-        .media
-        .attachment_path(id(&unsent).parse().expect("uuid"));
+    let path = attachment_file(&app, &id(&unsent));
     assert!(path.exists());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while path.exists() {
