@@ -50,8 +50,8 @@ pub struct App {
     pub challenges: ChallengeTokens,
     pub limiter: RateLimiter,
     pub oidc: OidcProvider,
-    /// Open WebSocket connections per client address.
-    pub ws_clients: ClientConnections,
+    /// Open WebSocket connections per client address and per user.
+    pub ws_clients: Arc<ClientConnections>,
     /// Queues the mails of accounts by email.
     pub mailer: Mailer,
     /// Artists' and tracks' rows by id, read through.
@@ -92,7 +92,7 @@ impl AppState {
             challenges: ChallengeTokens::new(&config.secrets.jwt_2fa),
             limiter: RateLimiter::new(&config.security),
             oidc: OidcProvider::new(&config),
-            ws_clients: ClientConnections::default(),
+            ws_clients: Arc::new(ClientConnections::default()),
             mailer,
             catalog_cache: CatalogCache::default(),
             config,

@@ -1,10 +1,12 @@
 //! Presence shared by the instances of a deployment (with `REDIS_URL`): each instance reports
-//! who is online on it and who is connected to which room (with their round trips) on the
-//! Redis channel `{REDIS_KEY_PREFIX}presence`, at once after a change (a little batched) and
-//! every third of `PRESENCE_TTL_MS` regardless; the others keep its last report. An instance
-//! that stops reporting (it died, or lost Redis) is forgotten once `PRESENCE_TTL_MS` has
-//! passed, and one surviving instance (the one with the lowest id) is told who went offline or
-//! left a room with it, to announce.
+//! who is online on it, who is connected to which room (with their round trips), who is typing
+//! in which room (with the time each state has left) and its open WebSocket connections per
+//! user and per client address (for the connection caps) on the Redis channel
+//! `{REDIS_KEY_PREFIX}presence`, at once after a change (a little batched) and every third of
+//! `PRESENCE_TTL_MS` regardless; the others keep its last report. An instance that stops
+//! reporting (it died, or lost Redis) is forgotten once `PRESENCE_TTL_MS` has passed, and one
+//! surviving instance (the one with the lowest id) is told who went offline or left a room
+//! with it, to announce.
 //!
 //! Reports are whole snapshots rather than changes, so a lost message is corrected by the next
 //! one. They are signed like the event bridge's messages (HMAC-SHA256 with a key derived from
@@ -22,12 +24,16 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::bridge::wire::Key;
+use super::connections::{ClientConnections, Counts};
 use super::presence::Presence;
 use super::rooms::presence::{RoomPresence, Rooms};
+use super::typing::{Typing, TypingReport};
 
 /// After a change, how long to wait for more before reporting (a burst of connections makes
 /// one report).
 const BATCH: Duration = Duration::from_millis(50);
+/// The longest a report waits for Redis (to connect, or to take it) before trying again.
+const REDIS_WAIT: Duration = Duration::from_secs(2);
 
 /// What an instance that went away leaves behind, for one survivor to announce.
 #[derive(Debug, Default)]
@@ -44,6 +50,61 @@ struct Report {
     at_ms: i64,
     users: HashSet<Uuid>,
     rooms: Rooms,
+    /// Room typing states (absent from the reports of older versions).
+    #[serde(default)]
+    typing: TypingReport,
+    /// Open WebSocket connections per counting key (likewise).
+    #[serde(default)]
+    connections: Counts,
+}
+
+/// What this instance shares with the others, each part also holding what they report.
+#[derive(Clone)]
+pub struct Shared {
+    pub presence: Arc<Presence>,
+    pub rooms: Arc<RoomPresence>,
+    pub room_typing: Arc<Typing>,
+    pub connections: Arc<ClientConnections>,
+}
+
+impl Shared {
+    fn report(&self, instance: Uuid) -> Report {
+        Report {
+            instance,
+            at_ms: now_ms(),
+            users: self.presence.local_users().into_iter().collect(),
+            rooms: self.rooms.local_snapshot(),
+            typing: self.room_typing.local_report(),
+            connections: self.connections.local_counts(),
+        }
+    }
+
+    fn set_peer(&self, report: Report) {
+        self.presence.set_peer(report.instance, report.users);
+        self.rooms.set_peer(report.instance, report.rooms);
+        self.room_typing.set_peer(report.instance, report.typing);
+        self.connections
+            .set_peer(report.instance, report.connections);
+    }
+
+    fn remove_peer(&self, instance: Uuid) -> Departed {
+        self.room_typing.remove_peer(instance);
+        self.connections.remove_peer(instance);
+        Departed {
+            users: self.presence.remove_peer(instance),
+            members: self.rooms.remove_peer(instance),
+        }
+    }
+
+    /// Resolves when something this instance reports changed.
+    async fn changed(&self) {
+        tokio::select! {
+            () = self.presence.changed.notified() => {}
+            () = self.rooms.changed.notified() => {}
+            () = self.room_typing.changed.notified() => {}
+            () = self.connections.changed().notified() => {}
+        }
+    }
 }
 
 /// Starts reporting this instance's presence and merging the others'; returns the tasks (to
@@ -53,8 +114,7 @@ pub fn start(
     prefix: &str,
     secret: &[u8],
     ttl: Duration,
-    presence: Arc<Presence>,
-    rooms: Arc<RoomPresence>,
+    shared: Shared,
 ) -> anyhow::Result<(Vec<tokio::task::AbortHandle>, mpsc::Receiver<Departed>)> {
     let client = redis::Client::open(url)?;
     let channel = format!("{prefix}presence");
@@ -68,8 +128,7 @@ pub fn start(
         key.clone(),
         instance,
         ttl / 3,
-        presence.clone(),
-        rooms.clone(),
+        shared.clone(),
     ));
     let listen = tokio::spawn(listen(
         client,
@@ -78,10 +137,9 @@ pub fn start(
         instance,
         ttl,
         peers.clone(),
-        presence.clone(),
-        rooms.clone(),
+        shared.clone(),
     ));
-    let expire = tokio::spawn(expire(instance, ttl, peers, presence, rooms, departed_tx));
+    let expire = tokio::spawn(expire(instance, ttl, peers, shared, departed_tx));
     Ok((
         vec![
             report.abort_handle(),
@@ -132,44 +190,44 @@ async fn report(
     key: Key,
     instance: Uuid,
     every: Duration,
-    presence: Arc<Presence>,
-    rooms: Arc<RoomPresence>,
+    shared: Shared,
 ) {
     let mut connection: Option<redis::aio::MultiplexedConnection> = None;
     loop {
-        let body = Report {
-            instance,
-            at_ms: now_ms(),
-            users: presence.local_users().into_iter().collect(),
-            rooms: rooms.local_snapshot(),
-        };
-        if let Ok(json) = serde_json::to_vec(&body) {
+        if let Ok(json) = serde_json::to_vec(&shared.report(instance)) {
             let message = seal(&key, &json);
             if connection.is_none() {
-                connection = client.get_multiplexed_async_connection().await.ok();
+                match tokio::time::timeout(REDIS_WAIT, client.get_multiplexed_async_connection())
+                    .await
+                {
+                    Ok(Ok(c)) => connection = Some(c),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "presence: cannot reach Redis"),
+                    Err(_) => tracing::warn!("presence: Redis did not answer in time"),
+                }
             }
             if let Some(c) = connection.as_mut() {
-                let sent: redis::RedisResult<()> = redis::cmd("PUBLISH")
-                    .arg(&channel)
-                    .arg(message)
-                    .query_async(c)
-                    .await;
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, "presence report to Redis failed");
+                let mut publish = redis::cmd("PUBLISH");
+                publish.arg(&channel).arg(message);
+                let sent = tokio::time::timeout(REDIS_WAIT, publish.query_async::<()>(c));
+                let failure = match sent.await {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e.to_string()),
+                    Err(_) => Some("no answer in time".to_owned()),
+                };
+                if let Some(error) = failure {
+                    tracing::warn!(%error, "presence report to Redis failed");
                     connection = None;
                 }
             }
         }
         tokio::select! {
-            () = presence.changed.notified() => {}
-            () = rooms.changed.notified() => {}
+            () = shared.changed() => {}
             () = tokio::time::sleep(every) => {}
         }
         tokio::time::sleep(BATCH).await;
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn listen(
     client: redis::Client,
     channel: String,
@@ -177,8 +235,7 @@ async fn listen(
     instance: Uuid,
     ttl: Duration,
     peers: Arc<Peers>,
-    presence: Arc<Presence>,
-    rooms: Arc<RoomPresence>,
+    shared: Shared,
 ) {
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -202,8 +259,7 @@ async fn listen(
                         continue;
                     }
                     peers.seen(report.instance);
-                    presence.set_peer(report.instance, report.users);
-                    rooms.set_peer(report.instance, report.rooms);
+                    shared.set_peer(report);
                 }
                 tracing::warn!("presence channel: connection lost; reconnecting");
             }
@@ -218,8 +274,7 @@ async fn expire(
     instance: Uuid,
     ttl: Duration,
     peers: Arc<Peers>,
-    presence: Arc<Presence>,
-    rooms: Arc<RoomPresence>,
+    shared: Shared,
     departed: mpsc::Sender<Departed>,
 ) {
     let tick = (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1));
@@ -227,10 +282,7 @@ async fn expire(
         tokio::time::sleep(tick).await;
         let (stale, announcer) = peers.expire(instance, ttl);
         for peer in stale {
-            let gone = Departed {
-                users: presence.remove_peer(peer),
-                members: rooms.remove_peer(peer),
-            };
+            let gone = shared.remove_peer(peer);
             tracing::info!(%peer, users = gone.users.len(), "an instance stopped reporting presence");
             if announcer && (!gone.users.is_empty() || !gone.members.is_empty()) {
                 let _ = departed.send(gone).await;
@@ -259,6 +311,8 @@ mod tests {
             at_ms: 1,
             users: [Uuid::new_v4()].into(),
             rooms: Rooms::new(),
+            typing: TypingReport::new(),
+            connections: Counts::new(),
         };
         let sealed = seal(&key, &serde_json::to_vec(&report).expect("json"));
         assert!(open(&key, &sealed).is_some());

@@ -1,5 +1,6 @@
-//! Several instances as one server: with `REDIS_URL`, presence is shared between instances
-//! (see [`crate::realtime::cluster`]), and when one goes away without a word, one survivor
+//! Several instances as one server: with `REDIS_URL`, presence, room typing and the open
+//! WebSocket connections the caps count are shared between instances (see
+//! [`crate::realtime::cluster`]), and when one goes away without a word, one survivor
 //! announces who went offline or left a room with it.
 
 use crate::realtime::{RoomEvent, cluster};
@@ -16,8 +17,12 @@ pub fn start(state: &AppState) -> anyhow::Result<()> {
         &state.config.security.redis_key_prefix,
         &state.config.secrets.jwt_access,
         state.config.security.presence_ttl,
-        state.presence.clone(),
-        state.rooms.presence.clone(),
+        cluster::Shared {
+            presence: state.presence.clone(),
+            rooms: state.rooms.presence.clone(),
+            room_typing: state.rooms.typing.clone(),
+            connections: state.ws_clients.clone(),
+        },
     )?;
     for task in tasks {
         state.rooms.add_background(task);

@@ -387,3 +387,71 @@ async fn presence_spans_instances_and_a_silent_instance_s_members_go_offline() {
     assert!(!shows_connected(&a, &ann, &room, &bob.user_id).await);
     assert!(!shows_online(&a, &ann, &bob.user_id).await);
 }
+
+/// A call between users on different instances: placed through A, it rings Bob's device on B;
+/// his answer through B reaches Ann's devices on A; signals cross both ways over `callEvents`;
+/// hanging up through A ends it on B. (A direct message sent through A reaching B's
+/// `userEvents` is `messenger::events::messages_reach_members_on_other_instances`.)
+#[tokio::test]
+async fn a_call_rings_and_is_answered_across_instances() {
+    use crate::calls::{act, call, call_device, device, friends, id, next_call_of, next_of};
+    let Some(url) = redis_url().await else {
+        return;
+    };
+    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
+    let config = test_config(&[("REDIS_URL", url.as_str()), ("REDIS_KEY_PREFIX", &prefix)]);
+    let a = TestApp::start(config.clone()).await;
+    let b = TestApp::start(config).await;
+    let [ann, bob] = &friends(&a, &["ann", "bob"]).await[..] else {
+        unreachable!()
+    };
+    let mut ann_phone = device(&a, ann).await;
+    let mut bob_phone = device(&b, bob).await;
+
+    let placed = call(&a, ann, &[bob]).await;
+    let call_id = id(&placed);
+    let ring = next_of(&mut bob_phone, "IncomingCall").await;
+    assert_eq!(ring["from"]["id"], ann.user_id.as_str());
+    assert_eq!(ring["call"]["id"], call_id.as_str());
+    assert_eq!(crate::calls::state_of(&ring["call"], bob), "RINGING");
+
+    let mut ann_call = call_device(&a, ann, &call_id).await;
+    let mut bob_call = call_device(&b, bob, &call_id).await;
+    let answered = act(&b, bob, "acceptCall", &call_id).await;
+    assert_eq!(answered["state"], "ACTIVE");
+    loop {
+        let update = next_of(&mut ann_phone, "CallUpdated").await;
+        if update["call"]["state"] == "ACTIVE" {
+            assert_eq!(crate::calls::state_of(&update["call"], bob), "JOINED");
+            break;
+        }
+    }
+    let update = next_call_of(&mut ann_call, "CallUpdated").await;
+    assert_eq!(crate::calls::state_of(&update["call"], bob), "JOINED");
+
+    const SIGNAL: &str = "mutation($c: UUID!, $t: UUID!, $s: JSON!) { sendCallSignal(callId: $c, toUserId: $t, signal: $s) }";
+    for (app, from, to, dev) in [(&b, bob, ann, &mut ann_call), (&a, ann, bob, &mut bob_call)] {
+        let signal = json!({ "type": "candidate", "from": from.user_id });
+        let sent = app
+            .gql(
+                Some(&from.access),
+                SIGNAL,
+                json!({ "c": call_id, "t": to.user_id, "s": signal }),
+            )
+            .await;
+        assert_eq!(sent["data"]["sendCallSignal"], true, "{sent}");
+        let got = next_call_of(dev, "CallSignalReceived").await;
+        assert_eq!(got["signal"], signal);
+        assert_eq!(got["from"]["id"], from.user_id.as_str());
+    }
+
+    let hung = act(&a, ann, "leaveCall", &call_id).await;
+    assert_eq!(hung["state"], "ENDED");
+    loop {
+        let update = next_of(&mut bob_phone, "CallUpdated").await;
+        if update["call"]["state"] == "ENDED" {
+            assert_eq!(update["call"]["endReason"], "HANGUP");
+            break;
+        }
+    }
+}

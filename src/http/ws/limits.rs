@@ -2,8 +2,10 @@
 //! connections per signed-in user (checked at `connection_init`, close 1013 "try again
 //! later", which graphql-ws clients retry with back-off), operations running at once on one
 //! connection, and the general per-client request limit for each operation (both answered with
-//! an `error` message for that operation; the socket stays open). Counts are per instance.
-//! `RATE_LIMIT=off` lifts the connection caps (load tests open many sockets from one address).
+//! an `error` message for that operation; the socket stays open). With `REDIS_URL` the
+//! connection caps count the connections every other instance last reported (see
+//! [`crate::realtime::connections`]); checking them never waits for Redis. `RATE_LIMIT=off`
+//! lifts the connection caps (load tests open many sockets from one address).
 
 use async_graphql::ServerError;
 use uuid::Uuid;

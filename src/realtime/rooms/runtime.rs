@@ -24,7 +24,7 @@ use crate::realtime::typing::Typing;
 #[derive(Default)]
 pub struct RoomRuntime {
     pub presence: Arc<RoomPresence>,
-    pub typing: Typing,
+    pub typing: Arc<Typing>,
     pub timers: Timers,
     locks: DashMap<Uuid, Arc<Mutex<()>>>,
     background: std::sync::Mutex<Vec<AbortHandle>>,

@@ -1,6 +1,7 @@
 //! Typing in a conversation: shown to every member's devices, ended by sending a message, by
 //! `false`, or by itself when not refreshed within `CONVERSATION_TYPING_TTL_MS` (3 s). The same
-//! mechanism as a room's typing ([`crate::realtime::typing`]); per instance, like it.
+//! mechanism as a room's typing ([`crate::realtime::typing`]). The state is kept by the
+//! instance the mutation reached; its events reach members on every instance.
 
 use chrono::Utc;
 use uuid::Uuid;
