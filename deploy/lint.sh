@@ -52,4 +52,7 @@ for name, service in compose["services"].items():
                 print(f"{sys.argv[2]}: services/{name}: mounts {source}, which does not exist")
 sys.exit(1 if errors else 0)
 PY
+echo "sh -n deploy/garage/init.sh"
+sh -n deploy/garage/init.sh
+
 echo "deployment files: ok"

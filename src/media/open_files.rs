@@ -98,7 +98,9 @@ impl OpenFile {
     /// names the representation in the ETag.
     pub async fn open(location: Location, id: Uuid, mime_type: Arc<str>) -> io::Result<Arc<Self>> {
         match location {
-            Location::Disk(path) => blocking(move || Self::open_on_disk(&path, id, mime_type)).await,
+            Location::Disk(path) => {
+                blocking(move || Self::open_on_disk(&path, id, mime_type)).await
+            }
             Location::Bucket(bucket, key) => {
                 let meta = bucket.head(&key).await?;
                 let version = Version::of_object(&meta);

@@ -285,7 +285,7 @@ async fn instances_starting_together_on_a_fresh_database_both_come_up() {
 }
 
 /// Whether `member` shows as connected in `room`, asked through `app`.
-async fn shows_connected(app: &TestApp, who: &Session, room: &str, member: &str) -> bool {
+pub async fn shows_connected(app: &TestApp, who: &Session, room: &str, member: &str) -> bool {
     let body = app
         .gql(
             Some(&who.access),

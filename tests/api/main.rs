@@ -13,6 +13,7 @@ mod email;
 mod federated;
 mod http_protocol;
 mod instances;
+mod instances_process;
 mod instances_shared;
 mod library;
 mod media_bucket;

@@ -35,6 +35,11 @@ static NOTICE: Once = Once::new();
 
 /// Settings for a test server; `overrides` replace or add to the defaults.
 pub fn test_config(overrides: &[(&str, &str)]) -> Config {
+    Config::load(&test_env(overrides)).expect("test config")
+}
+
+/// The environment [`test_config`] reads: also what a server started as its own process gets.
+pub fn test_env(overrides: &[(&str, &str)]) -> HashMap<String, String> {
     let data_dir =
         std::env::temp_dir().join(format!("soundroom-test-{}", uuid::Uuid::new_v4().simple()));
     let mut env: HashMap<String, String> = HashMap::new();
@@ -83,7 +88,7 @@ pub fn test_config(overrides: &[(&str, &str)]) -> Config {
     for (k, v) in overrides {
         env.insert((*k).into(), (*v).into());
     }
-    Config::load(&env).expect("test config")
+    env
 }
 
 impl TestApp {
@@ -299,7 +304,12 @@ impl WsClient {
     }
 
     pub async fn connect_with(app: &TestApp, protocols: &str, authorization: Option<&str>) -> Self {
-        let mut request = app.ws_url().into_client_request().expect("request");
+        Self::connect_to(&app.ws_url(), protocols, authorization).await
+    }
+
+    /// Connects to the GraphQL endpoint at `ws_url` (a server of any process).
+    pub async fn connect_to(ws_url: &str, protocols: &str, authorization: Option<&str>) -> Self {
+        let mut request = ws_url.into_client_request().expect("request");
         if !protocols.is_empty() {
             request.headers_mut().insert(
                 "Sec-WebSocket-Protocol",
@@ -325,6 +335,12 @@ impl WsClient {
             protocol,
             auto_pong: true,
         }
+    }
+
+    /// Connects to `ws_url` with graphql-transport-ws and completes the handshake.
+    pub async fn signed_in_at(ws_url: &str, token: Option<&str>) -> Self {
+        let ws = Self::connect_to(ws_url, "graphql-transport-ws", None).await;
+        ws.init(token).await
     }
 
     /// Connects with graphql-transport-ws and completes the handshake.
