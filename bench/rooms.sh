@@ -13,6 +13,7 @@
 #   BASELINE_BIN         also measure this soundroom binary (e.g. a build of the previous commit)
 #   POSTGRES_URL         also measure Soundroom on PostgreSQL (a schema per run, dropped after)
 #   ROUNDS (20)          seek rounds per run
+#   LOADGEN              the load generator (default $CARGO_TARGET_DIR/release/loadgen, or target/)
 # Prints every run's RESULT line and writes them to $OUT (default bench/rooms-results.txt).
 set -u -o pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ SETUPS=${SETUPS:-"41:49 5:40 1:50:5"}
 ANCHOR=${ANCHOR:-../shared/anchors/apollo-server.mjs}
 ROUNDS=${ROUNDS:-20}
 OUT=${OUT:-bench/rooms-results.txt}
-LOADGEN=./target/release/loadgen
+LOADGEN=${LOADGEN:-${CARGO_TARGET_DIR:-./target}/release/loadgen}
 [ -x "$LOADGEN" ] || { echo "build first: cargo build --release"; exit 2; }
 : > "$OUT"
 

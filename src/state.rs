@@ -56,6 +56,10 @@ pub struct App {
     pub mailer: Mailer,
     /// Artists' and tracks' rows by id, read through.
     pub catalog_cache: CatalogCache,
+    /// On SQLite (one writer at a time), room playback writes take turns here: a write that
+    /// finds the database locked otherwise waits in SQLite's busy handler, which sleeps 1, 2,
+    /// 5, 10… ms between tries, and a burst of commands from many rooms queues for tens of ms.
+    pub sqlite_writes: Option<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -95,6 +99,7 @@ impl AppState {
             ws_clients: Arc::new(ClientConnections::default()),
             mailer,
             catalog_cache: CatalogCache::default(),
+            sqlite_writes: config.is_sqlite().then(|| tokio::sync::Mutex::new(())),
             config,
             db,
         }))

@@ -487,9 +487,11 @@ impl RoomEventsSubscription {
         rooms::require_member(&state, viewer.user_id, room_id).await?;
         let counted = state.presence.subscription("roomEvents");
         let connection = live::connect(&state, room_id, viewer.user_id);
+        // The snapshot's and the resync's queries are boxed: the stream lives as long as the
+        // subscription, and their state would otherwise be part of it the whole time.
         let first = {
             let state = state.clone();
-            stream::once(async move { fresh_snapshot(&state, room_id).await })
+            stream::once(async move { Box::pin(fresh_snapshot(&state, room_id)).await })
         };
         let user_id = viewer.user_id;
         let events = deliveries.then(move |delivery| {
@@ -506,7 +508,7 @@ impl RoomEventsSubscription {
                     }
                     Delivery::Lagged(missed) => {
                         tracing::debug!(missed, %room_id, "roomEvents subscriber lagged: resyncing");
-                        resync(&state, room_id, user_id).await
+                        Box::pin(resync(&state, room_id, user_id)).await
                     }
                 }
             }

@@ -1,23 +1,21 @@
 //! One WebSocket connection: the init handshake, operations, keep-alive, expiry.
 //!
-//! Each operation runs as its own task writing into a bounded channel that this loop drains
-//! into the socket, so a slow client only slows its own operations. What is queued when the
-//! loop wakes is written with one flush.
+//! The connection's loop reads the socket, polls its operations' streams (see
+//! [`super::operations`]) and writes what they have ready with one flush, all in one task.
+//! The task lives as long as the socket, so the rare awaits that run queries (presence
+//! announcements, the rate limit) are boxed: their state is allocated while they run instead
+//! of being part of every connection's future.
 
-use std::{collections::HashMap, pin::Pin, sync::Arc, time::Duration};
+use std::{pin::Pin, sync::Arc, time::Duration};
 
-use async_graphql::Response as GqlResponse;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use serde_json::Value;
-use tokio::{
-    sync::mpsc,
-    task::AbortHandle,
-    time::{Instant, Sleep, sleep, sleep_until},
-};
+use tokio::time::{Instant, Sleep, sleep, sleep_until};
 
 use super::limits::{ConnectionLimits, TRY_AGAIN_LATER};
-use super::protocol::{ClientMessage, Protocol, ServerMessage, close, encode, encode_next, parse};
+use super::operations::{Operation, Operations};
+use super::protocol::{ClientMessage, Protocol, ServerMessage, close, encode, parse};
 use crate::auth::Viewer;
 use crate::config::Config;
 use crate::error::AppError;
@@ -42,9 +40,6 @@ impl From<&Config> for WsConfig {
     }
 }
 
-/// Messages written to the socket before one flush, at most.
-const MAX_BATCH: usize = 64;
-
 /// Writes `texts` and flushes once.
 async fn send_all(
     sink: &mut SplitSink<WebSocket, Message>,
@@ -56,30 +51,11 @@ async fn send_all(
     sink.flush().await
 }
 
-/// Messages from operation tasks to the socket loop.
-enum Outbound {
-    Text(String),
-    Finished { id: String, generation: u64 },
-}
-
 /// Why the loop ends.
 enum Exit {
     Close(u16, String),
     /// Peer closed or vanished: nothing to send.
     Gone,
-}
-
-struct Operations {
-    running: HashMap<String, (u64, AbortHandle)>,
-    next_generation: u64,
-}
-
-impl Drop for Operations {
-    fn drop(&mut self) {
-        for (_, (_, handle)) in self.running.drain() {
-            handle.abort();
-        }
-    }
 }
 
 pub async fn refuse(mut socket: WebSocket) {
@@ -100,11 +76,7 @@ pub async fn serve(
     mut limits: ConnectionLimits,
 ) {
     let (mut sink, mut stream) = socket.split();
-    let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(64);
-    let mut ops = Operations {
-        running: HashMap::new(),
-        next_generation: 0,
-    };
+    let mut ops = Operations::default();
     let mut viewer: Option<Viewer> = None;
     let init_deadline = sleep(config.init_timeout);
     tokio::pin!(init_deadline);
@@ -149,7 +121,7 @@ pub async fn serve(
                                     expiry = Some(Box::pin(sleep_until(at)));
                                     online_as = Some(user.user_id);
                                     if presence.connect(user.user_id) {
-                                        social::announce_presence(&state.app, user.user_id, true).await;
+                                        Box::pin(social::announce_presence(&state.app, user.user_id, true)).await;
                                     }
                                 }
                                 viewer = Some(v);
@@ -171,56 +143,30 @@ pub async fn serve(
                         let Some(viewer) = viewer.clone() else {
                             break Exit::Close(close::UNAUTHORIZED, "Unauthorized".into());
                         };
-                        if ops.running.contains_key(&id) {
+                        if ops.contains(&id) {
                             break Exit::Close(close::SUBSCRIBER_EXISTS, format!("Subscriber for {id} already exists"));
                         }
-                        if let Err(error) = limits.admit_operation(&state.app, ops.running.len()).await {
+                        if let Err(error) = Box::pin(limits.admit_operation(&state.app, ops.len())).await {
                             let text = encode(protocol, ServerMessage::Error { id: &id, errors: &[error] });
                             if sink.send(Message::Text(text.into())).await.is_err() {
                                 break Exit::Gone;
                             }
                             continue;
                         }
-                        let generation = ops.next_generation;
-                        ops.next_generation += 1;
                         let sharing = Arc::new(Sharing::new(&request));
-                        let task = tokio::spawn(run_operation(
-                            state.clone(),
-                            protocol,
-                            id.clone(),
-                            generation,
-                            (*request).data(viewer).data(limits.client).data(sharing.clone()),
-                            sharing,
-                            out_tx.clone(),
-                        ));
-                        ops.running.insert(id, (generation, task.abort_handle()));
+                        let request = (*request).data(viewer).data(limits.client).data(sharing.clone());
+                        let responses = state.schema.execute_stream(request);
+                        ops.start(Operation::new(&id, protocol, responses, sharing));
                         continue;
                     }
                     ClientMessage::Complete { id } => {
-                        if let Some((_, handle)) = ops.running.remove(&id) {
-                            handle.abort();
-                        }
+                        ops.stop(&id);
                         continue;
                     }
                 }
             }
-            Some(out) = out_rx.recv() => {
-                // Everything the operations have queued goes out in one flush.
-                let mut batch = Vec::new();
-                let mut next = Some(out);
-                while let Some(out) = next.take() {
-                    match out {
-                        Outbound::Text(text) => batch.push(text),
-                        Outbound::Finished { id, generation } => {
-                            if ops.running.get(&id).is_some_and(|(g, _)| *g == generation) {
-                                ops.running.remove(&id);
-                            }
-                        }
-                    }
-                    if batch.len() < MAX_BATCH {
-                        next = out_rx.try_recv().ok();
-                    }
-                }
+            // Everything the operations have ready goes out in one flush.
+            batch = ops.next_batch(), if !ops.is_empty() => {
                 if batch.is_empty() {
                     continue;
                 }
@@ -266,7 +212,7 @@ pub async fn serve(
     if let Some(user_id) = online_as
         && presence.disconnect(user_id)
     {
-        social::announce_presence(&state.app, user_id, false).await;
+        Box::pin(social::announce_presence(&state.app, user_id, false)).await;
     }
 }
 
@@ -296,67 +242,6 @@ fn authenticate(
 fn until_unix(exp_secs: i64) -> Duration {
     let now = chrono::Utc::now().timestamp_millis();
     Duration::from_millis(u64::try_from(exp_secs.saturating_mul(1000) - now).unwrap_or(0))
-}
-
-/// Runs one operation to completion, forwarding its results. A first result with no data at
-/// all (a refused subscription, a validation error) is sent as `error`; otherwise `next`
-/// messages and then `complete`.
-async fn run_operation(
-    state: HttpState,
-    protocol: Protocol,
-    id: String,
-    generation: u64,
-    request: async_graphql::Request,
-    sharing: Arc<Sharing>,
-    out: mpsc::Sender<Outbound>,
-) {
-    let mut responses = state.schema.execute_stream(request);
-    let mut first = true;
-    let mut failed = false;
-    while let Some(response) = responses.next().await {
-        // A payload shared with other subscribers was serialized once, when it was resolved.
-        let shared = sharing.take_payload();
-        let text = if let Some(payload) = shared.filter(|_| response.errors.is_empty()) {
-            encode_next(protocol, &id, &payload)
-        } else if first && is_failure(&response) {
-            failed = true;
-            encode(
-                protocol,
-                ServerMessage::Error {
-                    id: &id,
-                    errors: &response.errors,
-                },
-            )
-        } else {
-            encode(
-                protocol,
-                ServerMessage::Next {
-                    id: &id,
-                    response: &response,
-                },
-            )
-        };
-        first = false;
-        if out.send(Outbound::Text(text)).await.is_err() {
-            return;
-        }
-        if failed {
-            break;
-        }
-    }
-    if !failed {
-        let _ = out
-            .send(Outbound::Text(encode(
-                protocol,
-                ServerMessage::Complete { id: &id },
-            )))
-            .await;
-    }
-    let _ = out.send(Outbound::Finished { id, generation }).await;
-}
-
-fn is_failure(response: &GqlResponse) -> bool {
-    response.data == async_graphql::Value::Null && !response.errors.is_empty()
 }
 
 /// Whether a read failed because the peer's message was over the size limit (tungstenite

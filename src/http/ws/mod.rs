@@ -4,6 +4,7 @@
 
 mod connection;
 mod limits;
+mod operations;
 mod protocol;
 
 use axum::{

@@ -449,6 +449,10 @@ async fn write(
         .col_expr(room_playback::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(room_playback::Column::RoomId.eq(room_id))
         .filter(room_playback::Column::Version.eq(expected));
+    let _turn = match &state.sqlite_writes {
+        Some(writes) => Some(writes.lock().await),
+        None => None,
+    };
     if popped.is_none() && !touch {
         return Ok(update.exec(&state.db).await?.rows_affected == 1);
     }
