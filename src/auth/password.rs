@@ -1,11 +1,9 @@
-//! argon2id password hashing, on threads of its own: one hash costs tens of milliseconds of CPU
+//! argon2id password hashing, on blocking threads: one hash costs tens of milliseconds of CPU
 //! and 19 MiB, and must not stall the async runtime.
 //!
 //! Hashes run one CPU fewer at a time than the machine has (at least one): the work is
 //! CPU-bound, so more at once is no faster, and a burst of sign-ins would otherwise take every
-//! core from the runtime, and every other request would wait behind it. The hashing threads also
-//! run at a lower priority (nice 10): while requests are waiting for a CPU they go first, and a
-//! hash takes what is left (all of it on an otherwise idle machine). The rest wait their
+//! core from the runtime, and every other request would wait behind it. The rest wait their
 //! turn in a bounded queue; past [`MAX_WAITING`] waiters, or after [`MAX_WAIT`], the answer is
 //! `TOO_MANY_REQUESTS`. A burst (or a hostile client) never holds 19 MiB per hash on dozens of
 //! blocking threads. (That memory is returned afterwards thanks to the allocator choice in
@@ -13,9 +11,8 @@
 
 use std::{
     sync::{
-        Mutex, OnceLock,
+        OnceLock,
         atomic::{AtomicUsize, Ordering},
-        mpsc,
     },
     time::Duration,
 };
@@ -85,72 +82,17 @@ async fn turn() -> AppResult<SemaphorePermit<'static>> {
     }
 }
 
-type Job = Box<dyn FnOnce() + Send>;
-
-/// The hashing threads' queue, their threads started on first use.
-fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
-    static POOL: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = std::sync::Arc::new(Mutex::new(queue));
-        for i in 0..hashing_threads() {
-            let queue = queue.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("password-hash-{i}"))
-                .spawn(move || hashing_thread(&queue));
-            if let Err(e) = spawned {
-                tracing::error!("starting a password hashing thread: {e}");
-            }
-        }
-        Mutex::new(jobs)
-    })
-}
-
-fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
-    lower_priority();
-    loop {
-        let job = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = job else { return };
-        // A panicking hash fails its own request (its reply is dropped), not the thread.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-    }
-}
-
-/// Nice 10 for this thread (22 on the crate's 0–99 scale maps to it on Linux); hashing at the
-/// process's own priority where that is refused.
-fn lower_priority() {
-    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
-    let lowered = ThreadPriorityValue::try_from(22u8)
-        .map_err(|e| format!("{e:?}"))
-        .and_then(|v| {
-            set_current_thread_priority(ThreadPriority::Crossplatform(v))
-                .map_err(|e| format!("{e:?}"))
-        });
-    if let Err(e) = lowered {
-        tracing::warn!("password hashing keeps normal priority: {e}");
-    }
-}
-
-/// Runs `work` on a hashing thread once a turn is free; the turn is held until the work is
+/// Runs `work` on a blocking thread once a turn is free; the turn is held until the work is
 /// done, even if the request waiting for it goes away.
 async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
     let turn = turn().await?;
-    let (reply, done) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
+    tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        let _ = reply.send(work());
-    });
-    pool()
-        .lock()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("password hashing is shut down")))?
-        .send(job)
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("password hashing is shut down")))?;
-    done.await
-        .context("password hashing failed")
-        .map_err(AppError::Internal)
+        work()
+    })
+    .await
+    .context("password hashing task failed")
+    .map_err(AppError::Internal)
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
@@ -182,31 +124,6 @@ pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The nice value of the calling thread, from `/proc` (Linux).
-    fn own_nice() -> Option<i64> {
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-        // Fields after the parenthesised command name; nice is the 19th field of the line.
-        let rest = &stat[stat.rfind(')')? + 2..];
-        rest.split(' ').nth(16)?.parse().ok()
-    }
-
-    #[tokio::test]
-    async fn hashes_run_at_a_lower_priority_than_requests() {
-        let Some(runtime_nice) = own_nice() else {
-            return; // no /proc here
-        };
-        let hashing_nice = in_turn(own_nice).await.expect("ran").expect("nice");
-        if runtime_nice <= 10 {
-            assert_eq!(hashing_nice, 10);
-        } else {
-            // Already nicer than 10: lowering the nice value again is refused, and it stays.
-            assert!(
-                hashing_nice >= runtime_nice,
-                "{hashing_nice} < {runtime_nice}"
-            );
-        }
-    }
 
     #[tokio::test]
     async fn hashes_verify_and_differ() {
