@@ -15,18 +15,32 @@ use crate::rate_limits::redis_url;
 use crate::rooms::{RoomWs, create_room, joined, subscribe};
 use crate::social::EVENTS;
 
+/// Two instances of one deployment: one database, the real Redis under a prefix of their own,
+/// `overrides` for both; `None` (the test skips) when no Redis is reachable.
+pub async fn two_instances(overrides: &[(&str, &str)]) -> Option<(TestApp, TestApp)> {
+    let url = redis_url().await?;
+    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
+    let mut settings = vec![
+        ("REDIS_URL", url.as_str()),
+        ("REDIS_KEY_PREFIX", prefix.as_str()),
+    ];
+    settings.extend_from_slice(overrides);
+    let config = test_config(&settings);
+    let a = TestApp::start(config.clone()).await;
+    let b = TestApp::start(config).await;
+    Some((a, b))
+}
+
 #[tokio::test]
 async fn members_on_different_instances_hear_the_same_room() {
-    let Some(url) = redis_url().await else {
+    let Some((a, b)) = two_instances(&[]).await else {
         return;
     };
-    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
-    let config = test_config(&[("REDIS_URL", url.as_str()), ("REDIS_KEY_PREFIX", &prefix)]);
-    let a = TestApp::start(config.clone()).await;
-    let b = TestApp::start(config.clone()).await;
     // An instance under another prefix is another deployment: it hears nothing of these.
-    let mut elsewhere = config.clone();
-    elsewhere.security.redis_key_prefix = format!("{prefix}other:");
+    let mut elsewhere = a.state.config.clone();
+    elsewhere.port = 0;
+    elsewhere.security.redis_key_prefix =
+        format!("{}other:", a.state.config.security.redis_key_prefix);
     let other = TestApp::start(elsewhere).await;
 
     let ann = a.register("ann-inst@example.com", "ann").await;
@@ -316,17 +330,9 @@ async fn shows_online(app: &TestApp, who: &Session, user: &str) -> bool {
 /// left within the presence TTL.
 #[tokio::test]
 async fn presence_spans_instances_and_a_silent_instance_s_members_go_offline() {
-    let Some(url) = redis_url().await else {
+    let Some((a, b)) = two_instances(&[("PRESENCE_TTL_MS", "1500")]).await else {
         return;
     };
-    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
-    let config = test_config(&[
-        ("REDIS_URL", url.as_str()),
-        ("REDIS_KEY_PREFIX", &prefix),
-        ("PRESENCE_TTL_MS", "1500"),
-    ]);
-    let a = TestApp::start(config.clone()).await;
-    let b = TestApp::start(config.clone()).await;
     let ann = a.register("ann-presence-x@example.com", "ann").await;
     let bob = a.register("bob-presence-x@example.com", "bob").await;
     crate::social::befriend(&a, &ann, &bob).await;
@@ -395,13 +401,9 @@ async fn presence_spans_instances_and_a_silent_instance_s_members_go_offline() {
 #[tokio::test]
 async fn a_call_rings_and_is_answered_across_instances() {
     use crate::calls::{act, call, call_device, device, friends, id, next_call_of, next_of};
-    let Some(url) = redis_url().await else {
+    let Some((a, b)) = two_instances(&[]).await else {
         return;
     };
-    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
-    let config = test_config(&[("REDIS_URL", url.as_str()), ("REDIS_KEY_PREFIX", &prefix)]);
-    let a = TestApp::start(config.clone()).await;
-    let b = TestApp::start(config).await;
     let [ann, bob] = &friends(&a, &["ann", "bob"]).await[..] else {
         unreachable!()
     };

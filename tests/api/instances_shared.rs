@@ -8,24 +8,12 @@ use serde_json::json;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
-use crate::helpers::{Frame, Session, TestApp, WsClient, test_config};
-use crate::rate_limits::redis_url;
+use crate::helpers::{Frame, Session, TestApp, WsClient};
+use crate::instances::two_instances;
 use crate::rooms::{create_room, joined, subscribe};
 
 /// How long a report may take to reach the other instance on a busy machine.
 const SPREAD: Duration = Duration::from_secs(3);
-
-/// Two instances of one deployment (a fresh Redis prefix) with `overrides`.
-async fn pair(overrides: &[(&str, &str)]) -> Option<(TestApp, TestApp)> {
-    let url = redis_url().await?;
-    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
-    let mut settings = vec![("REDIS_URL", url.as_str()), ("REDIS_KEY_PREFIX", &prefix)];
-    settings.extend_from_slice(overrides);
-    let config = test_config(&settings);
-    let a = TestApp::start(config.clone()).await;
-    let b = TestApp::start(config).await;
-    Some((a, b))
-}
 
 /// A graphql-ws socket to `app` signed in as `who`: `Ok` once acknowledged, or the close code
 /// and reason it was refused with at `connection_init`.
@@ -72,7 +60,7 @@ async fn admitted_soon(app: &TestApp, who: &Session) -> WsClient {
 
 #[tokio::test]
 async fn the_per_user_cap_counts_the_connections_on_every_instance() {
-    let Some((a, b)) = pair(&[("WS_MAX_CONNECTIONS_PER_USER", "2")]).await else {
+    let Some((a, b)) = two_instances(&[("WS_MAX_CONNECTIONS_PER_USER", "2")]).await else {
         return;
     };
     let ann = a.register("ann-cap-x@example.com", "ann").await;
@@ -112,7 +100,7 @@ async fn upgrade(app: &TestApp) -> u16 {
 
 #[tokio::test]
 async fn the_per_address_cap_counts_the_connections_on_every_instance() {
-    let Some((a, b)) = pair(&[("WS_MAX_CONNECTIONS_PER_CLIENT", "2")]).await else {
+    let Some((a, b)) = two_instances(&[("WS_MAX_CONNECTIONS_PER_CLIENT", "2")]).await else {
         return;
     };
     let first = WsClient::signed_in(&a, None).await;
@@ -179,7 +167,7 @@ async fn until_typing(app: &TestApp, who: &Session, room: &str, expected: &[&str
 #[tokio::test]
 async fn a_member_typing_on_another_instance_is_in_the_room_and_expires_with_the_ttl() {
     let ttl = Duration::from_millis(2000);
-    let Some((a, b)) = pair(&[("ROOM_TYPING_TTL_MS", "2000")]).await else {
+    let Some((a, b)) = two_instances(&[("ROOM_TYPING_TTL_MS", "2000")]).await else {
         return;
     };
     let ann = a.register("ann-typing-x@example.com", "ann").await;

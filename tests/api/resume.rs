@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, WsClient, test_config};
-use crate::rate_limits::redis_url;
+use crate::helpers::{Session, TestApp, WsClient};
+use crate::instances::two_instances;
 
 const EVENTS: &str = "subscription($after: String) { userEvents(after: $after) { __typename
   ... on ProfileUpdated { cursor user { username } }
@@ -183,13 +183,9 @@ async fn an_old_a_foreign_or_a_pre_restart_cursor_is_refused() {
 
 #[tokio::test]
 async fn a_client_failing_over_to_another_instance_resumes_there() {
-    let Some(url) = redis_url().await else {
+    let Some((a, b)) = two_instances(&[]).await else {
         return;
     };
-    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
-    let config = test_config(&[("REDIS_URL", url.as_str()), ("REDIS_KEY_PREFIX", &prefix)]);
-    let a = TestApp::start(config.clone()).await;
-    let b = TestApp::start(config.clone()).await;
     let ann = a.register("ann-failover@example.com", "ann").await;
     let bob = a.register("bob-failover@example.com", "bob").await;
 

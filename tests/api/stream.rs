@@ -5,7 +5,7 @@ use reqwest::{Response, header};
 use serde_json::json;
 
 use crate::helpers::uploads::{create_artist, fixture, upload_fixture};
-use crate::helpers::{Session, TestApp};
+use crate::helpers::{Session, TestApp, header_of};
 use crate::http_protocol::vary_of;
 
 struct Streamed {
@@ -39,14 +39,6 @@ impl Streamed {
         }
         req.send().await.expect("send")
     }
-}
-
-fn header_of(resp: &Response, name: header::HeaderName) -> String {
-    resp.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

@@ -10,8 +10,8 @@ use reqwest::{Response, header};
 use serde_json::json;
 
 use crate::helpers::uploads::{create_artist, upload};
-use crate::helpers::{TestApp, test_config};
-use crate::rate_limits::redis_url;
+use crate::helpers::{TestApp, header_of};
+use crate::instances::two_instances;
 
 /// A valid mono 16-bit PCM WAV of `total` bytes (even), of deterministic noise.
 pub fn wav(total: usize) -> Vec<u8> {
@@ -76,14 +76,6 @@ impl Uploaded {
         }
         req.send().await.expect("send")
     }
-}
-
-fn header_of(resp: &Response, name: header::HeaderName) -> String {
-    resp.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 async fn every_range_case(s: &Uploaded) {
@@ -257,13 +249,9 @@ async fn cached_catalog_rows_follow_every_write() {
 
 #[tokio::test]
 async fn another_instance_hears_of_catalog_writes() {
-    let Some(url) = redis_url().await else {
+    let Some((a, b)) = two_instances(&[]).await else {
         return;
     };
-    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
-    let config = test_config(&[("REDIS_URL", url.as_str()), ("REDIS_KEY_PREFIX", &prefix)]);
-    let a = TestApp::start(config.clone()).await;
-    let b = TestApp::start(config).await;
     let ann = a.register("ann-cache@example.com", "ann").await;
     let artist = create_artist(&a, &ann, "Before").await;
     let (status, body) = upload(&a, &ann, &artist, "noise.wav", &wav(40_000), Some("Old")).await;

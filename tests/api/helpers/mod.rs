@@ -210,6 +210,15 @@ impl TestApp {
         format!("ws://{}/graphql", self.addr)
     }
 
+    /// GETs `path` (relative to this server) with `headers`.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self.http.get(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("send")
+    }
+
     /// POSTs a GraphQL request (optionally signed in) and returns the JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut req = self
@@ -275,6 +284,15 @@ impl Session {
 }
 
 /// The `extensions.code` of the first error.
+/// A response header as text ("" when missing or not text).
+pub fn header_of(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()

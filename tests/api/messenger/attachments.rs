@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{circle, create_group, id, ok, open_direct, refusal, try_send, upload, uploaded, user};
 use crate::helpers::uploads::{attachment_file, fixture};
-use crate::helpers::{Session, TestApp};
+use crate::helpers::{Session, TestApp, header_of};
 
 /// A real PNG of `width` × `height` pixels (RGB, stored without compression), so that its
 /// size is predictable and its header is what a browser would read.
@@ -78,19 +78,7 @@ fn exe() -> Vec<u8> {
 }
 
 async fn get(app: &TestApp, url: &str, headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut req = app.http.get(app.url(url));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    req.send().await.expect("send")
-}
-
-fn header_of(resp: &reqwest::Response, name: header::HeaderName) -> String {
-    resp.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    app.get_with(url, headers).await
 }
 
 async fn attach(app: &TestApp, who: &Session, c: &str, body: &str, ids: &[&str]) -> Value {

@@ -9,8 +9,8 @@ use super::{
     circle, create_group, drain, id, listen, next_of, ok, open_direct, send, try_send, uploaded,
     user,
 };
-use crate::helpers::{TestApp, WsClient, test_config};
-use crate::rate_limits::redis_url;
+use crate::helpers::{TestApp, WsClient};
+use crate::instances::two_instances;
 
 const TYPING: &str =
     "mutation($c: UUID!, $t: Boolean!) { setConversationTyping(conversationId: $c, isTyping: $t) }";
@@ -261,13 +261,9 @@ async fn typing_shows_to_members_and_expires_after_three_seconds() {
 
 #[tokio::test]
 async fn messages_reach_members_on_other_instances() {
-    let Some(url) = redis_url().await else {
+    let Some((a, b)) = two_instances(&[]).await else {
         return;
     };
-    let prefix = format!("soundroom-test-{}:", uuid::Uuid::new_v4().simple());
-    let config = test_config(&[("REDIS_URL", url.as_str()), ("REDIS_KEY_PREFIX", &prefix)]);
-    let a = TestApp::start(config.clone()).await;
-    let b = TestApp::start(config).await;
     let users = circle(&a, &["ann", "bob"]).await;
     let (ann, bob) = (&users[0], &users[1]);
     let eve = user(&a, "eve").await;
