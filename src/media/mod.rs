@@ -14,4 +14,4 @@ pub mod sniff;
 pub mod storage;
 
 pub use prober::Prober;
-pub use storage::{MediaStore, Retired, StagedUpload, StagedUploads};
+pub use storage::{MediaStore, StagedUpload, StagedUploads};

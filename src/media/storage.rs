@@ -343,7 +343,7 @@ impl MediaStore {
     }
 
     /// Removes a file, ignoring one that is already gone.
-    pub async fn remove_file(path: &Path) -> io::Result<()> {
+    async fn remove_file(path: &Path) -> io::Result<()> {
         match fs::remove_file(path).await {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
