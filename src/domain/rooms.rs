@@ -1,6 +1,10 @@
 //! A listening room's settings as values: who may see it, who may control playback, members'
 //! roles, its name, and the skip-vote threshold. Parsing them is the only way to make one.
+//! Also when a command writes the room's activity mark.
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use entity::{room, room_user};
 
 use crate::error::{AppError, AppResult};
@@ -122,9 +126,40 @@ pub fn skip_vote_percent(value: i32) -> AppResult<i32> {
     }
 }
 
+/// Whether a command at `now` writes the room's activity mark (`updatedAt`), last written at
+/// `marked`. It is written when it is older than a second, or than a hundredth of the idle
+/// timeout when that is shorter: a busy room's commands skip the extra write, `updatedAt` stays
+/// right to the second, and a room never closes more than that early.
+pub fn activity_mark_due(marked: DateTime<Utc>, now: DateTime<Utc>, idle_close: Duration) -> bool {
+    let granularity = (idle_close / 100).min(Duration::from_secs(1));
+    match (now - marked).to_std() {
+        Ok(elapsed) => elapsed >= granularity,
+        // The mark is ahead of this clock (another instance's, or a clock step): rewrite it.
+        Err(_) => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn activity_marks_are_written_at_most_once_a_second() {
+        let marked = DateTime::from_timestamp_millis(1_000_000).expect("valid");
+        let hour = Duration::from_secs(3600);
+        let at = |ms| marked + chrono::Duration::milliseconds(ms);
+        assert!(!activity_mark_due(marked, marked, hour));
+        assert!(!activity_mark_due(marked, at(999), hour));
+        assert!(activity_mark_due(marked, at(1000), hour));
+        assert!(
+            activity_mark_due(marked, at(-1), hour),
+            "a mark from the future"
+        );
+        // A short idle timeout narrows the step, so rooms do not close early.
+        let two_seconds = Duration::from_secs(2);
+        assert!(!activity_mark_due(marked, at(19), two_seconds));
+        assert!(activity_mark_due(marked, at(20), two_seconds));
+    }
 
     #[test]
     fn room_names() {

@@ -19,6 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::rooms::activity_mark_due;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, RoomEvent, Topic, UserEvent, typing};
 use crate::service::rooms;
@@ -48,7 +49,7 @@ pub async fn send(
     raw: &str,
 ) -> AppResult<chat_message::Model> {
     let body = body(state, raw)?;
-    rooms::require_member(state, user_id, room_id).await?;
+    let (room, _) = rooms::require_member(state, user_id, room_id).await?;
     let message = chat_message::ActiveModel {
         id: Set(Uuid::now_v7()),
         room_id: Set(room_id),
@@ -60,7 +61,9 @@ pub async fn send(
     }
     .insert(&state.db)
     .await?;
-    rooms::touch(&state.db, room_id).await?;
+    if activity_mark_due(room.updated_at, Utc::now(), state.config.rooms.idle_close) {
+        rooms::touch(&state.db, room_id).await?;
+    }
     if state.rooms.typing.stop(room_id, user_id) {
         rooms::publish(
             state,

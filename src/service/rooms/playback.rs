@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use crate::domain::playback::{Loaded, PlaybackState};
 use crate::domain::room_rules::{self, Clock, Hold, RoomCommand, RoomPlayback, WaitPolicy};
+use crate::domain::rooms::activity_mark_due;
 use crate::error::{AppError, AppResult};
 use crate::realtime::RoomEvent;
 use crate::service::rooms;
@@ -227,8 +228,9 @@ pub async fn command(
             None,
         ),
     };
-    // Playback commands (not readiness reports) mark the room active.
-    let touch = needs_control;
+    // Playback commands (not readiness reports) mark the room active, when the mark is stale.
+    let touch = needs_control
+        && activity_mark_due(room.updated_at, Utc::now(), state.config.rooms.idle_close);
     apply_first(
         state,
         &room,

@@ -370,7 +370,7 @@ async fn a_seek_is_one_read_and_one_write() {
     )
     .await;
     let mut counts = Vec::new();
-    for position in [10_000, 20_000] {
+    for position in [10_000, 20_000, 30_000] {
         let before = app.state.db_statement_count();
         let seeked = ok(
             &app,
@@ -383,12 +383,19 @@ async fn a_seek_is_one_read_and_one_write() {
         counts.push(app.state.db_statement_count() - before);
         assert_eq!(seeked["positionMs"], position);
     }
-    // The room, membership, playback and track in one read; the compare-and-set and the
-    // room's activity mark in one transaction.
+    // The room, membership, playback and track in one read; the compare-and-set and, when the
+    // room's activity mark is older than a second, the mark in one transaction. Seeks in a row
+    // leave the fresh mark alone.
     assert!(
-        counts.iter().all(|&n| n <= 3),
+        counts.iter().all(|&n| n <= 3) && counts.iter().any(|&n| n <= 2),
         "a seek took {counts:?} statements"
     );
+    // A stale mark is written again: `updatedAt` is the last activity, to the second.
+    let marked = updated_at(&app, &host, &id).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    ok(&app, &host, &seek(), json!({ "r": id, "p": 0 }), "roomSeek").await;
+    let remarked = updated_at(&app, &host, &id).await;
+    assert!(remarked > marked, "{marked} then {remarked}");
     // The same checks as before: a member who may not control playback is refused.
     let refused = app
         .gql(Some(&guest.access), &seek(), json!({ "r": id, "p": 0 }))
@@ -405,4 +412,20 @@ async fn a_seek_is_one_read_and_one_write() {
         "FORBIDDEN",
         "not a member of a public room: {refused}"
     );
+}
+
+async fn updated_at(app: &TestApp, who: &Session, room: &str) -> chrono::DateTime<chrono::Utc> {
+    let body = app
+        .gql(
+            Some(&who.access),
+            "query($r: UUID!) { room(id: $r) { updatedAt } }",
+            json!({ "r": room }),
+        )
+        .await;
+    let raw = body["data"]["room"]["updatedAt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    raw.parse()
+        .unwrap_or_else(|e| panic!("updatedAt {raw:?}: {e} in {body}"))
 }
