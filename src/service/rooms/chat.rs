@@ -19,7 +19,6 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::rooms::activity_mark_due;
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, RoomEvent, Topic, UserEvent, typing};
 use crate::service::rooms;
@@ -61,7 +60,7 @@ pub async fn send(
     }
     .insert(&state.db)
     .await?;
-    if activity_mark_due(room.updated_at, Utc::now(), state.config.rooms.idle_close) {
+    if rooms::activity_mark_stale(state, &room) {
         rooms::touch(&state.db, room_id).await?;
     }
     if state.rooms.typing.stop(room_id, user_id) {

@@ -38,7 +38,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::rooms::{ControlMode, Role, RoomName, Visibility, skip_vote_percent};
+use crate::domain::rooms::{
+    ControlMode, Role, RoomName, Visibility, activity_mark_due, skip_vote_percent,
+};
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, RoomEvent, RoomMessage, Topic};
 use crate::service::social;
@@ -259,6 +261,12 @@ pub async fn lock_row(txn: &DatabaseTransaction, room_id: Uuid) -> AppResult<()>
     } else {
         Err(not_found())
     }
+}
+
+/// Whether a command now writes `room`'s activity mark: only when it is stale (see
+/// [`activity_mark_due`]), so a busy room's commands skip the extra write.
+pub fn activity_mark_stale(state: &AppState, room: &room::Model) -> bool {
+    activity_mark_due(room.updated_at, Utc::now(), state.config.rooms.idle_close)
 }
 
 /// Marks activity in the room (keeps it from being closed as idle, sorts it up in `rooms`).

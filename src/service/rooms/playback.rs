@@ -25,7 +25,6 @@ use uuid::Uuid;
 
 use crate::domain::playback::{Loaded, PlaybackState};
 use crate::domain::room_rules::{self, Clock, Hold, RoomCommand, RoomPlayback, WaitPolicy};
-use crate::domain::rooms::activity_mark_due;
 use crate::error::{AppError, AppResult};
 use crate::realtime::RoomEvent;
 use crate::service::rooms;
@@ -229,8 +228,7 @@ pub async fn command(
         ),
     };
     // Playback commands (not readiness reports) mark the room active, when the mark is stale.
-    let touch = needs_control
-        && activity_mark_due(room.updated_at, Utc::now(), state.config.rooms.idle_close);
+    let touch = needs_control && rooms::activity_mark_stale(state, &room);
     apply_first(
         state,
         &room,
